@@ -1,0 +1,27 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClientConfig } from '@aws-sdk/client-ssm';
+
+export interface SsmClientOptions {
+  /** Defaults to the SDK's own lookup (AWS_REGION, profile). */
+  region?: string;
+  /**
+   * A local fake or VPC endpoint. Without it the SDK also honours `AWS_ENDPOINT_URL_SSM`, which is
+   * how the e2e tests point the bot at the fake SSM.
+   */
+  endpoint?: string;
+  /** Defaults to the SDK's provider chain (env, profile, instance or task role). */
+  credentials?: SSMClientConfig['credentials'];
+}
+
+/**
+ * Builds the SSM client the executor uses. The SDK's own retries are switched off
+ * (`maxAttempts: 1`): the executor owns retries, so they are bounded to DESIGN §2.7's three, each one
+ * is logged, and the last error reaches the audit record instead of being swallowed by the SDK.
+ */
+export function createSsmClient(options: SsmClientOptions = {}): SSMClient {
+  const config: SSMClientConfig = { maxAttempts: 1 };
+  if (options.region !== undefined) config.region = options.region;
+  if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  return new SSMClient(config);
+}

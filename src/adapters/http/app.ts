@@ -1,0 +1,73 @@
+import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { ServiceDeps } from '../../services/deps.js';
+import type { AuditStore, ControlStore } from '../../services/ports.js';
+import { ConflictError, StoreUnavailableError } from '../../services/ports.js';
+import type { SlackHttpReceiver } from '../slack/http-receiver.js';
+import type { RemoteAddress } from './auth.js';
+import { requireToken } from './auth.js';
+import { alertRoutes } from './routes/alerts.js';
+import { operatorApiRoutes } from './routes/operator-api.js';
+import { consolePage } from './routes/console-page.js';
+
+export interface HttpAppOptions {
+  deps: ServiceDeps;
+  audit: AuditStore;
+  controls: ControlStore;
+  registry: Registry;
+  log: Logger;
+  alertWebhookToken?: string;
+  operatorToken?: string;
+  slack?: SlackHttpReceiver;
+  remoteAddress: RemoteAddress;
+}
+
+/** The one HTTP listener (DESIGN §2.3). Business errors become HTTP answers here and only here. */
+export function createHttpApp(options: HttpAppOptions): Hono {
+  const { deps, log } = options;
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof StoreUnavailableError) {
+      log.error({ err: err.message, path: c.req.path }, 'store unavailable');
+      return c.json({ error: 'store unavailable; nothing was stored, retry later' }, 503);
+    }
+    if (err instanceof ConflictError) {
+      log.warn({ err: err.message, path: c.req.path }, 'write conflict persisted');
+      return c.json({ error: 'busy: concurrent updates, retry' }, 503);
+    }
+    log.error({ err, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await options.controls.ping();
+      return c.json({ status: 'ready' });
+    } catch (err) {
+      return c.json({ status: 'not ready', error: `store unreachable: ${(err as Error).message}` }, 503);
+    }
+  });
+  app.get('/metrics', async (c) => c.text(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
+
+  app.use('/alerts/*', requireToken({ token: options.alertWebhookToken, variable: 'ALERT_WEBHOOK_TOKEN', remoteAddress: options.remoteAddress }));
+  app.route('/alerts', alertRoutes(deps));
+
+  const operatorAuth = requireToken({ token: options.operatorToken, variable: 'OPERATOR_TOKEN', remoteAddress: options.remoteAddress });
+  app.use('/api/*', operatorAuth);
+  app.route('/api', operatorApiRoutes(deps, options.audit));
+  // The page itself holds no data; it asks for the token and sends it on every /api call.
+  app.get('/console', (c) => c.html(consolePage()));
+
+  const slack = options.slack;
+  app.post('/slack/events', async (c) => {
+    if (!slack) return c.json({ error: 'Slack is not configured on this bot (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' }, 404);
+    const res = await slack.handle({ rawBody: await c.req.text(), contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
+    return c.body(res.body, res.status as 200, res.contentType ? { 'content-type': res.contentType } : {});
+  });
+
+  return app;
+}

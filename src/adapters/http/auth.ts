@@ -1,0 +1,47 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+
+export type RemoteAddress = (c: Context) => string | undefined;
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+export function isLoopback(address: string | undefined): boolean {
+  return address !== undefined && LOOPBACK.test(address);
+}
+
+/** Constant-time comparison (hash first, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+/** `Authorization: Bearer <token>` or HTTP basic auth whose password is the token (Alertmanager's basic_auth). */
+export function presentedToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ', 2);
+  if (!value) return undefined;
+  if (scheme?.toLowerCase() === 'bearer') return value.trim();
+  if (scheme?.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+/**
+ * With a token configured, every caller must present it. Without one, only loopback callers are
+ * let in: an unconfigured bot is never open to the network.
+ */
+export function requireToken({ token, variable, remoteAddress }: { token: string | undefined; variable: string; remoteAddress: RemoteAddress }): MiddlewareHandler {
+  return async (c, next) => {
+    if (token) {
+      const presented = presentedToken(c.req.header('authorization'));
+      if (!presented || !sameSecret(presented, token)) {
+        return c.json({ error: `missing or wrong token: send "Authorization: Bearer <${variable}>"` }, 401);
+      }
+    } else if (!isLoopback(remoteAddress(c))) {
+      return c.json({ error: `${variable} is not set, so only loopback callers are accepted; set ${variable} and send it as a bearer token` }, 401);
+    }
+    await next();
+  };
+}

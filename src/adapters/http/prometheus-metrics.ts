@@ -1,0 +1,27 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Metrics } from '../../services/metrics.js';
+
+/** A registry per bot instance (not prom-client's global), so tests can run several bots. */
+export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics & { registry: Registry } {
+  const registry = new Registry();
+  if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
+  const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
+  const incidents = new Counter({ name: 'chatops_incidents_opened_total', help: 'Incidents opened', registers: [registry] });
+  const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by outcome', labelNames: ['outcome'], registers: [registry] });
+  const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
+  const auditWrites = new Histogram({
+    name: 'chatops_audit_write_seconds',
+    help: 'Latency of audit appends (hash-chained conditional puts)',
+    labelNames: ['ok'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    alertReceived: (source) => alerts.inc({ source }),
+    incidentOpened: () => incidents.inc(),
+    action: (outcome) => actions.inc({ outcome }),
+    auditWrite: (seconds, ok) => auditWrites.observe({ ok: String(ok) }, seconds),
+    guardRefused: (guard) => guards.inc({ guard }),
+  };
+}

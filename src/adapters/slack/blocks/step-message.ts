@@ -1,0 +1,64 @@
+import type { AuditRecord } from '../../../core/audit.js';
+import { codeBlock, context, escapeMrkdwn, section } from './text.js';
+
+const icons: Record<string, string> = { SUCCESS: ':white_check_mark:', FAILURE: ':x:', SKIPPED: ':fast_forward:' };
+
+function who(r: AuditRecord): string {
+  return r.operator === 'automated' ? 'automated' : `<@${r.operator}>${r.authority ? ` (${r.authority})` : ''}`;
+}
+
+function headline(r: AuditRecord): string {
+  const d = r.details ?? {};
+  const rb = r.runbook ? `\`${r.runbook}\`` : '';
+  const target = r.targetResource ? ` on \`${escapeMrkdwn(r.targetResource)}\`` : '';
+  switch (r.kind) {
+    case 'diagnostics.completed':
+      return `Diagnostics \`${r.action}\` for ${rb}${target}: *${escapeMrkdwn(String(d.status ?? r.outcome))}*`;
+    case 'diagnostics.dry_run':
+      return `Diagnostics \`${r.action}\` for ${rb}${target} not started (DRY_RUN)`;
+    case 'proposal.invalid':
+      return `Runbook ${rb} not proposed: ${escapeMrkdwn(String(d.reason ?? ''))}`;
+    case 'runbook.none':
+      return `No runbook matches *${escapeMrkdwn(r.alertname ?? '')}*; a person needs to look at it`;
+    case 'approval.requested':
+      return `${rb}${target} awaits approval (${String(d.risk)} risk, ${String(d.approvalsRequired)} needed)`;
+    case 'approval.granted':
+      return `Approved by ${who(r)}: ${rb}${target} (${String(d.approvals)}/${String(d.required)})`;
+    case 'approval.rejected':
+      return `Rejected by ${who(r)}: ${rb}${target}`;
+    case 'approval.refused':
+    case 'rejection.refused':
+    case 'dry_run.refused':
+      return `Refused a click by ${who(r)} on ${rb}${target}: ${escapeMrkdwn(String(d.reason ?? d.code ?? ''))}`;
+    case 'action.dry_run':
+      return `Dry run of ${rb}${target}: this is exactly what would be sent`;
+    case 'action.started':
+      return `Started ${rb}${target}: SSM execution \`${r.executionId ?? ''}\``;
+    case 'action.progress':
+      return `${rb}${target}: execution is *${escapeMrkdwn(String(d.status ?? ''))}*`;
+    case 'action.succeeded':
+      return `${rb}${target} *succeeded* (execution \`${r.executionId ?? ''}\`)`;
+    case 'action.failed':
+      return `${rb}${target} *failed*: ${escapeMrkdwn(String(d.error ?? d.executionStatus ?? 'unknown error'))}`;
+    case 'proposal.withdrawn':
+      return `${rb}${target} withdrawn: ${escapeMrkdwn(String(d.reason ?? ''))}`;
+    case 'incident.resolved':
+      return `Incident resolved: ${escapeMrkdwn(String(d.reason ?? ''))}`;
+    case 'incident.reopened':
+      return 'Incident reopened: an alert fired again';
+    default:
+      return `${escapeMrkdwn(r.kind)} ${rb}${target}`;
+  }
+}
+
+/** One thread line per audit record: what happened, by whom, and the payload where it matters. */
+export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] } {
+  const line = `${icons[r.outcome] ?? ''} ${headline(r)}`;
+  const blocks: Record<string, unknown>[] = [section(line)];
+  const d = r.details ?? {};
+  if (r.kind === 'action.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
+  if (r.kind === 'diagnostics.completed' && d.outputs && Object.keys(d.outputs).length > 0) blocks.push(section(codeBlock(d.outputs)));
+  if (r.kind === 'diagnostics.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
+  blocks.push(context(`${r.kind} · #${r.seq} · ${r.timestamp}`));
+  return { text: line.replace(/\*/g, ''), blocks };
+}

@@ -1,0 +1,32 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { Actor } from '../../../../core/policy/authority.js';
+import type { DecisionReply } from '../../../../services/decide-proposal.js';
+import type { ServiceDeps } from '../../../../services/deps.js';
+import type { SlackListenerContext } from '../context.js';
+
+type Decide = (deps: ServiceDeps, proposalId: string, actor: Actor) => Promise<DecisionReply>;
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/**
+ * ack → parse → call the service → tell the clicker. The ack comes first: Slack wants it within
+ * 3 seconds, and everything after it (policy, store, SSM) may take longer.
+ */
+export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
+  return async ({ ack, body, action }: ButtonArgs): Promise<void> => {
+    await ack();
+    const proposalId = 'value' in action && typeof action.value === 'string' ? action.value : '';
+    const userId = body.user.id;
+    const channel = body.channel?.id;
+    const threadTs = body.message?.thread_ts ?? body.message?.ts;
+    const log = ctx.deps.log.child({ actionId: proposalId, user: userId, button: action.action_id });
+    let reply: DecisionReply;
+    try {
+      reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) });
+    } catch (err) {
+      log.error({ err }, 'button handling failed');
+      reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
+    }
+    log.info({ ok: reply.ok }, reply.message);
+    if (channel) await ctx.deps.channel.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+  };
+}

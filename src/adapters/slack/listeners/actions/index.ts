@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { ACTION_IDS } from '../../blocks/proposal-message.js';
+import { approveProposal, previewProposal, rejectProposal } from '../../../../services/decide-proposal.js';
+import type { SlackListenerContext } from '../context.js';
+import { decisionHandler } from './decision-handler.js';
+
+/** Buttons on proposal messages: Approve, Reject, Dry run. */
+export function register(app: App, ctx: SlackListenerContext): void {
+  app.action(ACTION_IDS.approve, decisionHandler(ctx, approveProposal));
+  app.action(ACTION_IDS.reject, decisionHandler(ctx, rejectProposal));
+  app.action(ACTION_IDS.dryRun, decisionHandler(ctx, previewProposal));
+}

@@ -1,0 +1,7 @@
+import type { ServiceDeps } from '../../../services/deps.js';
+
+/** What Slack listeners need: the services, and a way to learn a user's policy user groups. */
+export interface SlackListenerContext {
+  deps: ServiceDeps;
+  usergroupsOf(userId: string): Promise<string[]>;
+}

@@ -1,0 +1,100 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GENESIS_HASH, auditIdFor, hashAuditRecord } from '../../core/audit.js';
+import type { AuditEntry, AuditRecord } from '../../core/audit.js';
+import type { AuditQuery, AuditStore } from '../../services/ports.js';
+import { ConflictError, systemClock } from '../../services/ports.js';
+import { storeCall } from './dynamo-client.js';
+import { matchesAuditQuery, resultSize } from './audit-query.js';
+import { queryAll, scanAll } from './paginate.js';
+import type { DynamoStoreOptions } from './store-options.js';
+import { tableNames } from './tables.js';
+
+const MAX_APPEND_ATTEMPTS = 20;
+/** How far back a retried step is looked for; retries happen within seconds, not 100 steps later. */
+const RECENT_WINDOW = 100;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The record as DynamoDB will give it back: undefined fields gone, Dates and other class
+ * instances as JSON. Hashing anything else would make verifyChain fail on an honest record.
+ */
+function asStored<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function byTimestampThenSeq(a: AuditRecord, b: AuditRecord): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  return a.seq - b.seq;
+}
+
+/**
+ * The append-only audit trail: one partition per incident, one hash chain per partition. Appends
+ * race on the next seq with `attribute_not_exists(seq)`; the loser re-reads the tail and tries the
+ * seq after. Records are never updated, so an edit or a gap shows up in verifyChain.
+ */
+export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): AuditStore {
+  const TableName = tableNames(prefix).audit;
+
+  async function partition(incidentId: string, newestFirst: boolean, max?: number): Promise<AuditRecord[]> {
+    const items = await queryAll(
+      doc,
+      {
+        TableName,
+        KeyConditionExpression: 'incidentId = :incidentId',
+        ExpressionAttributeValues: { ':incidentId': incidentId },
+        ScanIndexForward: !newestFirst,
+        ConsistentRead: true,
+        ...(max ? { Limit: max } : {}),
+      },
+      max,
+    );
+    return items as unknown as AuditRecord[];
+  }
+
+  return {
+    async append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
+      const auditId = auditIdFor(entry.incidentId, entry.stepKey);
+      for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+        const recent = await partition(entry.incidentId, true, RECENT_WINDOW);
+        const already = recent.find((r) => r.auditId === auditId);
+        if (already) return { record: already, created: false };
+        const last = recent[0];
+        const unsigned = asStored<Omit<AuditRecord, 'hash'>>({
+          ...entry,
+          auditId,
+          seq: last ? last.seq + 1 : 1,
+          timestamp: clock.now().toISOString(),
+          prevHash: last ? last.hash : GENESIS_HASH,
+        });
+        const record: AuditRecord = { ...unsigned, hash: hashAuditRecord(unsigned) };
+        try {
+          await storeCall(doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(seq)' })));
+          return { record, created: true };
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err;
+        }
+        // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
+        // of colliding on every next seq in lockstep.
+        await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+      }
+      throw new ConflictError(`audit append for ${entry.incidentId} (${entry.stepKey}) lost the race ${MAX_APPEND_ATTEMPTS} times; try again`);
+    },
+
+    async query(q: AuditQuery) {
+      // Filters run here, not as a FilterExpression: `contains` is case-insensitive over the whole
+      // record, which DynamoDB cannot express, and one code path keeps the semantics in one place.
+      const items = q.incident ? await partition(q.incident, false) : ((await scanAll(doc, { TableName })) as unknown as AuditRecord[]);
+      return items
+        .filter((r) => matchesAuditQuery(r, q))
+        .sort(byTimestampThenSeq)
+        .slice(-resultSize(q.n));
+    },
+
+    chain(incidentId) {
+      return partition(incidentId, false);
+    },
+  };
+}

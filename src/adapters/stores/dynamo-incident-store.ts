@@ -1,0 +1,145 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { formatIncidentId } from '../../core/incident.js';
+import type { Incident, IncidentStatus } from '../../core/incident.js';
+import type { GroupClaim, IncidentStore } from '../../services/ports.js';
+import { storeCall } from './dynamo-client.js';
+import { queryAll, scanAll } from './paginate.js';
+import type { DynamoStoreOptions } from './store-options.js';
+import { tableNames } from './tables.js';
+
+const COUNTER_KEY = 'counter#incident';
+const DEFAULT_LIST_LIMIT = 100;
+
+function claimKey(groupKey: string): string {
+  return `group#${groupKey}`;
+}
+
+function toItem(incident: Incident): Record<string, unknown> {
+  return { ...incident, pk: incident.id, itemType: 'incident' };
+}
+
+/** Drops the storage-only attributes, so callers see exactly an Incident. */
+function fromItem(item: Record<string, unknown>): Incident {
+  const { pk: _pk, itemType: _itemType, ...incident } = item;
+  return incident as unknown as Incident;
+}
+
+function idNumber(id: string): number {
+  return Number(/(\d+)$/.exec(id)?.[1] ?? 0);
+}
+
+/** Newest first; the id breaks ties of incidents opened in the same millisecond. */
+function newestFirst(a: Incident, b: Incident): number {
+  if (a.openedAt !== b.openedAt) return a.openedAt < b.openedAt ? 1 : -1;
+  return idNumber(b.id) - idNumber(a.id);
+}
+
+/**
+ * Incidents and group claims in one table. Every write is a single-item conditional write
+ * (dynalite has no transactions): claims by their current owner, incidents by version.
+ */
+export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): IncidentStore {
+  const TableName = tableNames(prefix).incidents;
+  // The id counter is a control item, not an incident: it must never appear in a Scan of incidents.
+  const CounterTable = tableNames(prefix).controls;
+
+  return {
+    async nextId() {
+      const out = await storeCall(
+        doc.send(
+          new UpdateCommand({
+            TableName: CounterTable,
+            Key: { pk: COUNTER_KEY },
+            UpdateExpression: 'ADD #value :one',
+            ExpressionAttributeNames: { '#value': 'value' },
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return formatIncidentId(Number(out.Attributes?.['value']));
+    },
+
+    async getClaim(groupKey) {
+      const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { pk: claimKey(groupKey) }, ConsistentRead: true })));
+      const incidentId = out.Item?.['incidentId'];
+      return typeof incidentId === 'string' ? { groupKey, incidentId } : undefined;
+    },
+
+    async putClaim(claim: GroupClaim, previousIncidentId: string | undefined) {
+      // No groupKey/openedAt/status on a claim: it must not show up in the incident indexes.
+      await storeCall(
+        doc.send(
+          new PutCommand({
+            TableName,
+            Item: { pk: claimKey(claim.groupKey), incidentId: claim.incidentId, itemType: 'claim' },
+            ...(previousIncidentId === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'incidentId = :prev', ExpressionAttributeValues: { ':prev': previousIncidentId } }),
+          }),
+        ),
+      );
+    },
+
+    async get(id) {
+      const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { pk: id }, ConsistentRead: true })));
+      return out.Item?.['itemType'] === 'incident' ? fromItem(out.Item) : undefined;
+    },
+
+    async create(incident) {
+      const stored: Incident = { ...incident, version: 1 };
+      await storeCall(doc.send(new PutCommand({ TableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' })));
+      return stored;
+    },
+
+    async update(incident) {
+      const stored: Incident = { ...incident, version: incident.version + 1 };
+      // A whole-item put, so fields the caller deleted (resolvedAt on reopen) are gone in the store too.
+      await storeCall(
+        doc.send(
+          new PutCommand({
+            TableName,
+            Item: toItem(stored),
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': incident.version },
+          }),
+        ),
+      );
+      return stored;
+    },
+
+    async list(filter: { status?: IncidentStatus[]; limit?: number } = {}) {
+      const limit = filter.limit ?? DEFAULT_LIST_LIMIT;
+      let items: Record<string, unknown>[];
+      if (filter.status) {
+        const perStatus = await Promise.all(
+          filter.status.map((status) =>
+            queryAll(
+              doc,
+              {
+                TableName,
+                IndexName: 'byStatus',
+                KeyConditionExpression: '#status = :status',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':status': status },
+                ScanIndexForward: false,
+                Limit: limit,
+              },
+              limit,
+            ),
+          ),
+        );
+        items = perStatus.flat();
+      } else {
+        // No index covers "all incidents"; a Scan is fine for the list an operator asks for.
+        items = await scanAll(doc, {
+          TableName,
+          FilterExpression: 'itemType = :incident',
+          ExpressionAttributeValues: { ':incident': 'incident' },
+        });
+      }
+      return items.map(fromItem).sort(newestFirst).slice(0, limit);
+    },
+  };
+}

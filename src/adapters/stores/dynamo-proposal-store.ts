@@ -1,0 +1,85 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { Proposal, ProposalStatus } from '../../core/proposal.js';
+import type { ProposalStore } from '../../services/ports.js';
+import { ConflictError } from '../../services/ports.js';
+import { storeCall } from './dynamo-client.js';
+import { queryAll } from './paginate.js';
+import type { DynamoStoreOptions } from './store-options.js';
+import { tableNames } from './tables.js';
+
+function byUpdatedAt(a: Proposal, b: Proposal): number {
+  return a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0;
+}
+
+/**
+ * Proposals (the actions they become) in the executions table. The id is deterministic per
+ * incident, round, runbook and target, so createIfAbsent is how two replicas agree on one proposal.
+ */
+export function createDynamoProposalStore({ doc, prefix }: DynamoStoreOptions): ProposalStore {
+  const TableName = tableNames(prefix).executions;
+
+  async function get(id: string): Promise<Proposal | undefined> {
+    const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true })));
+    return out.Item as Proposal | undefined;
+  }
+
+  return {
+    get,
+
+    async createIfAbsent(proposal) {
+      const stored: Proposal = { ...proposal, version: 1 };
+      try {
+        await storeCall(doc.send(new PutCommand({ TableName, Item: stored, ConditionExpression: 'attribute_not_exists(id)' })));
+        return { created: true, proposal: stored };
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err;
+      }
+      const existing = await get(proposal.id);
+      if (!existing) throw new ConflictError(`proposal ${proposal.id} existed a moment ago and is gone; try again`);
+      return { created: false, proposal: existing };
+    },
+
+    async update(proposal) {
+      const stored: Proposal = { ...proposal, version: proposal.version + 1 };
+      await storeCall(
+        doc.send(
+          new PutCommand({
+            TableName,
+            Item: stored,
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': proposal.version },
+          }),
+        ),
+      );
+      return stored;
+    },
+
+    async listByIncident(incidentId) {
+      const items = await queryAll(doc, {
+        TableName,
+        IndexName: 'byIncident',
+        KeyConditionExpression: 'incidentId = :incidentId',
+        ExpressionAttributeValues: { ':incidentId': incidentId },
+        ScanIndexForward: true,
+      });
+      return items as unknown as Proposal[];
+    },
+
+    /** Oldest update first, so jobs sweeping stuck proposals handle the longest-waiting first. */
+    async listByStatus(statuses: ProposalStatus[]) {
+      const perStatus = await Promise.all(
+        statuses.map((status) =>
+          queryAll(doc, {
+            TableName,
+            IndexName: 'byStatus',
+            KeyConditionExpression: '#status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status },
+          }),
+        ),
+      );
+      return (perStatus.flat() as unknown as Proposal[]).sort(byUpdatedAt);
+    },
+  };
+}

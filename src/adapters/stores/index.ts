@@ -1,0 +1,28 @@
+import type { AuditStore, ControlStore, IncidentStore, ProposalStore } from '../../services/ports.js';
+import { createDynamoAuditStore } from './dynamo-audit-store.js';
+import { createDynamoControlStore } from './dynamo-control-store.js';
+import { createDynamoIncidentStore } from './dynamo-incident-store.js';
+import { createDynamoProposalStore } from './dynamo-proposal-store.js';
+import type { DynamoStoreOptions } from './store-options.js';
+
+export { createDocumentClient, mapStoreError } from './dynamo-client.js';
+export { startEmbeddedDynamo } from './embedded-dynamo.js';
+export { DEFAULT_TABLE_PREFIX, ensureTables, tableDefinitions, tableNames } from './tables.js';
+export type { DynamoStoreOptions } from './store-options.js';
+
+export interface Stores {
+  incidents: IncidentStore;
+  proposals: ProposalStore;
+  audit: AuditStore;
+  controls: ControlStore;
+}
+
+/** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
+export function createDynamoStores(options: DynamoStoreOptions): Stores {
+  return {
+    incidents: createDynamoIncidentStore(options),
+    proposals: createDynamoProposalStore(options),
+    audit: createDynamoAuditStore(options),
+    controls: createDynamoControlStore(options),
+  };
+}

@@ -1,0 +1,147 @@
+import type { Alert, AlertSource, AlertStatus } from './alert.js';
+import { mostSevere } from './alert.js';
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'mitigating' | 'resolved';
+
+/** A re-fire within this window reopens the resolved incident instead of opening a new one (DESIGN §2.3). */
+export const REOPEN_WINDOW_MS = 10 * 60 * 1000;
+
+export interface IncidentAlert {
+  fingerprint: string;
+  name: string;
+  status: AlertStatus;
+  severity: string;
+  summary: string;
+  source: AlertSource;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt?: string;
+  generatorURL?: string;
+  lastReceivedAt: string;
+}
+
+export interface Incident {
+  /** Short id a person can type: INC-42. */
+  id: string;
+  groupKey: string;
+  status: IncidentStatus;
+  title: string;
+  severity: string;
+  service?: string;
+  source: AlertSource;
+  /** Slack channel and root message timestamp, once posted. */
+  channel?: string;
+  slackTs?: string;
+  alerts: Record<string, IncidentAlert>;
+  openedAt: string;
+  updatedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  /** Incremented on every reopen; proposals of one round are not repeated in the next. */
+  round: number;
+  /** Optimistic-lock version: every write is conditional on it. */
+  version: number;
+}
+
+export function formatIncidentId(n: number): string {
+  return `INC-${n}`;
+}
+
+export function isIncidentId(value: string): boolean {
+  return /^INC-\d{1,12}$/.test(value);
+}
+
+function toIncidentAlert(alert: Alert, now: Date): IncidentAlert {
+  const out: IncidentAlert = {
+    fingerprint: alert.fingerprint,
+    name: alert.name,
+    status: alert.status,
+    severity: alert.severity,
+    summary: alert.summary,
+    source: alert.source,
+    labels: alert.labels,
+    annotations: alert.annotations,
+    startsAt: alert.startsAt,
+    lastReceivedAt: now.toISOString(),
+  };
+  if (alert.endsAt) out.endsAt = alert.endsAt;
+  if (alert.generatorURL) out.generatorURL = alert.generatorURL;
+  return out;
+}
+
+/** A new incident for the first alert of a group. */
+export function newIncident(id: string, alert: Alert, now: Date): Incident {
+  const incident: Incident = {
+    id,
+    groupKey: alert.groupKey,
+    status: alert.status === 'resolved' ? 'resolved' : 'open',
+    title: alert.summary || alert.name,
+    severity: alert.severity,
+    source: alert.source,
+    alerts: { [alert.fingerprint]: toIncidentAlert(alert, now) },
+    openedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    round: 0,
+    version: 0,
+  };
+  if (alert.service) incident.service = alert.service;
+  if (alert.channel) incident.channel = alert.channel;
+  if (incident.status === 'resolved') incident.resolvedAt = now.toISOString();
+  return incident;
+}
+
+export type AlertEffect =
+  | 'unchanged' // a redelivery: nothing new
+  | 'alert-added'
+  | 'alert-updated'
+  | 'resolved' // this alert was the last one firing
+  | 'reopened';
+
+/** Whether a resolved incident should take this firing alert back (reopen) rather than a new incident. */
+export function canReopen(incident: Incident, now: Date): boolean {
+  if (incident.status !== 'resolved' || !incident.resolvedAt) return false;
+  return now.getTime() - Date.parse(incident.resolvedAt) <= REOPEN_WINDOW_MS;
+}
+
+/**
+ * Applies one alert to its incident. Pure: returns the next incident (version not bumped; the store
+ * does that) and what changed, so the caller audits and notifies only on real changes.
+ */
+export function applyAlert(incident: Incident, alert: Alert, now: Date): { incident: Incident; effect: AlertEffect } {
+  const previous = incident.alerts[alert.fingerprint];
+  if (previous && previous.status === alert.status && incident.status !== 'resolved') {
+    return { incident, effect: 'unchanged' };
+  }
+  if (previous && previous.status === alert.status && alert.status === 'resolved') {
+    return { incident, effect: 'unchanged' };
+  }
+  const next: Incident = {
+    ...incident,
+    alerts: { ...incident.alerts, [alert.fingerprint]: toIncidentAlert(alert, now) },
+    updatedAt: now.toISOString(),
+  };
+  if (alert.status === 'firing') next.severity = mostSevere(incident.severity, alert.severity);
+
+  if (incident.status === 'resolved') {
+    if (alert.status === 'resolved') return { incident: next, effect: 'alert-updated' };
+    next.status = 'open';
+    delete next.resolvedAt;
+    delete next.acknowledgedAt;
+    delete next.acknowledgedBy;
+    next.round = incident.round + 1;
+    return { incident: next, effect: 'reopened' };
+  }
+  const stillFiring = Object.values(next.alerts).some((a) => a.status === 'firing');
+  if (!stillFiring) {
+    next.status = 'resolved';
+    next.resolvedAt = now.toISOString();
+    return { incident: next, effect: 'resolved' };
+  }
+  return { incident: next, effect: previous ? 'alert-updated' : 'alert-added' };
+}
+
+export function firingAlerts(incident: Incident): IncidentAlert[] {
+  return Object.values(incident.alerts).filter((a) => a.status === 'firing');
+}

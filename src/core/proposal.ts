@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { Plan } from './runbooks/plan.js';
+import type { Approval } from './policy/approval.js';
+
+export type ProposalStatus =
+  | 'diagnosing' // read-only diagnostics run before the proposal is shown
+  | 'pending_approval'
+  | 'approved' // enough approvals (or auto): about to run
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'dry_run' // recorded what would have run
+  | 'rejected'
+  | 'blocked' // a guard refused it
+  | 'expired' // an approval waited too long
+  | 'withdrawn'; // the incident resolved before it ran
+
+export const TERMINAL_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['succeeded', 'failed', 'dry_run', 'rejected', 'blocked', 'expired', 'withdrawn'];
+
+/** Statuses a restarted bot must pick up again. */
+export const IN_FLIGHT_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['diagnosing', 'approved', 'running'];
+
+/** One runbook proposed for one target in one incident; becomes an action once it runs. */
+export interface Proposal {
+  /** A UUID derived from (incident, round, runbook, target): the SSM ClientToken. */
+  id: string;
+  incidentId: string;
+  round: number;
+  plan: Plan;
+  status: ProposalStatus;
+  /** `automated`, or the Slack user who asked (/remediate). */
+  requestedBy: string;
+  approvalsRequired: number;
+  approvals: Approval[];
+  rejectedBy?: string;
+  /** Slack ts of the proposal message in the thread, to update its buttons. */
+  messageTs?: string;
+  executionId?: string;
+  /** The exact StartAutomationExecution request, kept for dry runs and audit. */
+  request?: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string };
+  executionStatus?: string;
+  lastError?: string;
+  /** Why it ended, in words, for rejected / blocked / withdrawn / expired. */
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  version: number;
+}
+
+/** Formats the first 16 bytes of a sha256 as an RFC 4122 (version 5 style) UUID. */
+export function deterministicUuid(...parts: string[]): string {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest();
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function proposalId(incidentId: string, round: number, runbookId: string, target: string): string {
+  return deterministicUuid('proposal', incidentId, String(round), runbookId, target);
+}
+
+/** The SSM request for a plan's action: SSM wants every parameter value as a list. */
+export function automationRequest(proposal: Pick<Proposal, 'id' | 'plan'>): NonNullable<Proposal['request']> {
+  return {
+    DocumentName: proposal.plan.action.document,
+    Parameters: Object.fromEntries(Object.entries(proposal.plan.action.parameters).map(([k, v]) => [k, [v]])),
+    ClientToken: proposal.id,
+  };
+}

@@ -1,0 +1,203 @@
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+
+import { loadConfig, describeMissing, ConfigError } from './config/load-config.js';
+import type { Config } from './config/schema.js';
+import { SECRET_VARIABLES } from './config/schema.js';
+import { createLogger } from './config/create-logger.js';
+import { loadCatalogue, CatalogueError } from './config/load-catalogue.js';
+import { createDocumentClient, createDynamoStores, ensureTables, startEmbeddedDynamo } from './adapters/stores/index.js';
+import { createSsmClient } from './adapters/executors/ssm-client.js';
+import { createSsmExecutor } from './adapters/executors/ssm-executor.js';
+import { createSlackWebClient } from './adapters/slack/web-client.js';
+import { createSlackOutbox } from './adapters/slack/outbox.js';
+import type { SlackOutbox } from './adapters/slack/outbox.js';
+import { createSlackIncidentChannel } from './adapters/slack/slack-incident-channel.js';
+import { createSlackApp } from './adapters/slack/slack-app.js';
+import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
+import { createPrometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { createHttpApp } from './adapters/http/app.js';
+import { createAuditLog } from './services/audit-log.js';
+import { createBackgroundTasks } from './services/background-tasks.js';
+import { disabledIncidentChannel } from './services/incident-channel.js';
+import type { ServiceDeps } from './services/deps.js';
+import type { Clock } from './services/ports.js';
+import { systemClock } from './services/ports.js';
+import { mirrorAuditToThread } from './services/thread-mirror.js';
+import { resumeWork } from './services/resume-work.js';
+
+export interface StartOptions {
+  env: Record<string, string | undefined>;
+  clock?: Clock;
+  /** Where logs go (tests capture them to check nothing secret is written). */
+  logDestination?: NodeJS.WritableStream;
+  /** Explicit AWS credentials (tests); otherwise the SDK's default chain. */
+  awsCredentials?: { accessKeyId: string; secretAccessKey: string };
+  sleep?: (ms: number) => Promise<void>;
+  pollIntervalMs?: { initial: number; max: number };
+}
+
+export interface RunningBot {
+  url: string;
+  config: Config;
+  deps: ServiceDeps;
+  log: Logger;
+  /** Resolves when background work (diagnostics, executions, Slack posts) is done: for tests. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const EMBEDDED_CREDENTIALS = { accessKeyId: 'embedded', secretAccessKey: 'embedded' };
+
+/** The composition root: config → clients and stores → services → HTTP listener. */
+export async function startBot(options: StartOptions): Promise<RunningBot> {
+  const config = loadConfig(options.env);
+  const secrets = SECRET_VARIABLES.map((k) => config[k]).filter((v): v is string => typeof v === 'string');
+  const log = createLogger({ level: config.LOG_LEVEL, secrets, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const catalogue = await loadCatalogue(config.RUNBOOKS_DIR, config.POLICY_FILE);
+
+  const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
+  const doc = embedded
+    ? createDocumentClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: EMBEDDED_CREDENTIALS })
+    : createDocumentClient({
+        ...(config.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: config.AWS_ENDPOINT_URL_DYNAMODB } : {}),
+        ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+        ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+      });
+  if (embedded) await ensureTables(doc, config.TABLE_PREFIX);
+  const stores = createDynamoStores({ doc, prefix: config.TABLE_PREFIX, clock });
+
+  const ssm = createSsmClient({
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+    ...(config.AWS_ENDPOINT_URL_SSM ? { endpoint: config.AWS_ENDPOINT_URL_SSM } : {}),
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+  });
+  const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
+
+  const metrics = createPrometheusMetrics();
+  const tasks = createBackgroundTasks(log);
+  let outbox: SlackOutbox | undefined;
+  let channel = disabledIncidentChannel;
+  let webClient: ReturnType<typeof createSlackWebClient> | undefined;
+  if (config.SLACK_BOT_TOKEN) {
+    webClient = createSlackWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: log.child({ component: 'slack-web' }) });
+    outbox = createSlackOutbox({ client: webClient, log: log.child({ component: 'slack-outbox' }) });
+    channel = createSlackIncidentChannel(outbox);
+  }
+
+  const deps: ServiceDeps = {
+    incidents: stores.incidents,
+    proposals: stores.proposals,
+    audit: createAuditLog({ store: stores.audit, metrics, clock }),
+    executor,
+    channel,
+    catalogue,
+    clock,
+    log,
+    metrics,
+    tasks,
+    dryRun: config.DRY_RUN,
+    sleep,
+    ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  };
+  const unmirror = mirrorAuditToThread(deps);
+
+  let slack: ReturnType<typeof createSlackApp> | undefined;
+  if (config.SLACK_BOT_TOKEN && webClient) {
+    const policyGroups = Object.values(catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
+    const client = webClient;
+    slack = createSlackApp({
+      botToken: config.SLACK_BOT_TOKEN,
+      apiUrl: config.SLACK_API_URL,
+      log,
+      now: () => clock.now().getTime(),
+      context: { deps, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
+      ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
+    });
+    if (config.SLACK_APP_TOKEN) await slack.app.start();
+  }
+
+  const app = createHttpApp({
+    deps,
+    audit: stores.audit,
+    controls: stores.controls,
+    registry: metrics.registry,
+    log,
+    remoteAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address;
+      } catch {
+        return undefined;
+      }
+    },
+    ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
+    ...(config.OPERATOR_TOKEN ? { operatorToken: config.OPERATOR_TOKEN } : {}),
+    ...(slack?.http ? { slack: slack.http } : {}),
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const address = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+  const url = `http://${host}:${address.port}`;
+
+  log.info({ url, store: config.STORE, dryRun: config.DRY_RUN, runbooks: catalogue.runbooks.length }, 'chatops bot listening');
+  const missing = describeMissing(config);
+  if (missing.length > 0) log.warn(`not configured: ${missing.join('; ')}`);
+
+  await resumeWork(deps);
+
+  const settle = async () => {
+    for (let i = 0; i < 50; i++) {
+      await tasks.idle();
+      await outbox?.drain();
+      if (tasks.pending() === 0) return;
+    }
+  };
+
+  return {
+    url,
+    config,
+    deps,
+    log,
+    settle,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.race([settle(), sleep(10_000)]);
+      if (config.SLACK_APP_TOKEN) await slack?.app.stop();
+      unmirror();
+      ssm.destroy();
+      doc.destroy();
+      await embedded?.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let bot: RunningBot;
+  try {
+    bot = await startBot({ env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof CatalogueError) {
+      console.error(`chatops-bot: ${err.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const stop = (signal: string) => {
+    bot.log.info({ signal }, 'shutting down: finishing in-flight work');
+    void bot.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

@@ -1,0 +1,47 @@
+import type { Logger } from 'pino';
+
+/**
+ * Work that continues after an HTTP answer or a Slack ack (Slack wants an ack within 3 s).
+ * Tasks with the same key run one after another, so two alerts of one incident never race
+ * inside one process; conditional writes in the store cover several processes.
+ */
+export interface BackgroundTasks {
+  run(key: string, task: () => Promise<void>): Promise<void>;
+  /** Resolves when nothing is running or queued: for tests and graceful shutdown. */
+  idle(): Promise<void>;
+  pending(): number;
+}
+
+export function createBackgroundTasks(log: Logger): BackgroundTasks {
+  const chains = new Map<string, Promise<void>>();
+  let pending = 0;
+  let waiters: (() => void)[] = [];
+  const settle = () => {
+    if (pending === 0) {
+      const w = waiters;
+      waiters = [];
+      w.forEach((resolve) => resolve());
+    }
+  };
+  return {
+    run(key, task) {
+      pending++;
+      const previous = chains.get(key) ?? Promise.resolve();
+      const next = previous
+        .then(task)
+        .catch((err: unknown) => log.error({ err, task: key }, 'background task failed'))
+        .finally(() => {
+          if (chains.get(key) === next) chains.delete(key);
+          pending--;
+          settle();
+        });
+      chains.set(key, next);
+      return next;
+    },
+    idle() {
+      if (pending === 0) return Promise.resolve();
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+    pending: () => pending,
+  };
+}

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { Catalogue } from '../config/load-catalogue.js';
+import type { AuditLog } from './audit-log.js';
+import type { BackgroundTasks } from './background-tasks.js';
+import type { IncidentChannel } from './incident-channel.js';
+import type { Metrics } from './metrics.js';
+import type { AutomationExecutor, Clock, IncidentStore, ProposalStore } from './ports.js';
+
+/** Everything a use case needs, passed in one object so tests pass fakes (no singletons). */
+export interface ServiceDeps {
+  incidents: IncidentStore;
+  proposals: ProposalStore;
+  audit: AuditLog;
+  executor: AutomationExecutor;
+  channel: IncidentChannel;
+  catalogue: Catalogue;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  tasks: BackgroundTasks;
+  /** DRY_RUN: record what would run, call nothing that changes state. */
+  dryRun: boolean;
+  /** SLACK_INCIDENT_CHANNEL, unless an alert names its own. */
+  defaultChannel?: string;
+  sleep: (ms: number) => Promise<void>;
+  /** Polling of SSM executions: first and longest interval. */
+  pollIntervalMs?: { initial: number; max: number };
+}

@@ -1,0 +1,16 @@
+/** What the services count. The Prometheus implementation lives in adapters/http. */
+export interface Metrics {
+  alertReceived(source: string): void;
+  incidentOpened(): void;
+  action(outcome: string): void;
+  auditWrite(seconds: number, ok: boolean): void;
+  guardRefused(guard: string): void;
+}
+
+export const noMetrics: Metrics = {
+  alertReceived: () => undefined,
+  incidentOpened: () => undefined,
+  action: () => undefined,
+  auditWrite: () => undefined,
+  guardRefused: () => undefined,
+};

@@ -1,0 +1,138 @@
+import type { Incident, IncidentStatus } from '../core/incident.js';
+import type { Proposal, ProposalStatus } from '../core/proposal.js';
+import type { AuditEntry, AuditRecord } from '../core/audit.js';
+
+/**
+ * Ports: the services talk to storage, Slack and SSM only through these interfaces. Each store has
+ * a DynamoDB implementation (the same code on dynalite and on AWS) and the same contract tests.
+ */
+
+/** A write lost a race: someone else changed the item first. Re-read and try again. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The store did not answer; callers fail closed (ingest answers 503, no action runs). */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** Which incident owns an alert group, and whether it may still take alerts. */
+export interface GroupClaim {
+  groupKey: string;
+  incidentId: string;
+}
+
+export interface IncidentStore {
+  /** Allocates the next short id (INC-1, INC-2, …) with an atomic counter. */
+  nextId(): Promise<string>;
+  getClaim(groupKey: string): Promise<GroupClaim | undefined>;
+  /**
+   * Points a group at an incident. `previousIncidentId` undefined means "only if unclaimed";
+   * otherwise "only if it still points at that incident". Throws ConflictError when it lost.
+   */
+  putClaim(claim: GroupClaim, previousIncidentId: string | undefined): Promise<void>;
+  get(id: string): Promise<Incident | undefined>;
+  /** Creates the incident; ConflictError if the id exists. Stores it with version 1. */
+  create(incident: Incident): Promise<Incident>;
+  /** Writes `incident` if the stored version is still `incident.version`; returns it with version + 1. */
+  update(incident: Incident): Promise<Incident>;
+  /** Newest first. */
+  list(filter?: { status?: IncidentStatus[]; limit?: number }): Promise<Incident[]>;
+}
+
+export interface ProposalStore {
+  /** Creates the proposal unless one with that id exists; returns whichever is stored. */
+  createIfAbsent(proposal: Proposal): Promise<{ created: boolean; proposal: Proposal }>;
+  get(id: string): Promise<Proposal | undefined>;
+  /** Conditional on `proposal.version`; returns it with version + 1, or throws ConflictError. */
+  update(proposal: Proposal): Promise<Proposal>;
+  listByIncident(incidentId: string): Promise<Proposal[]>;
+  listByStatus(statuses: ProposalStatus[]): Promise<Proposal[]>;
+}
+
+export interface AuditQuery {
+  incident?: string;
+  kind?: string;
+  alertname?: string;
+  /** ISO timestamp: records at or after it. */
+  since?: string;
+  /** Case-insensitive substring of the record's JSON. */
+  contains?: string;
+  /** At most this many, newest last. */
+  n?: number;
+}
+
+export interface AuditStore {
+  /**
+   * Appends to the incident's hash chain with a conditional put on seq. Idempotent on
+   * (incidentId, stepKey): a retried step returns the record already written, with `created: false`.
+   */
+  append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }>;
+  query(q: AuditQuery): Promise<AuditRecord[]>;
+  /** The whole chain of one incident, in seq order. */
+  chain(incidentId: string): Promise<AuditRecord[]>;
+}
+
+/** Key/value items with optional expiry, for controls (kill switches, buckets, cooldowns, leases). */
+export interface ControlStore {
+  ping(): Promise<void>;
+}
+
+export type AutomationStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Waiting'
+  | 'Success'
+  | 'TimedOut'
+  | 'Cancelling'
+  | 'Cancelled'
+  | 'Failed'
+  | 'CompletedWithSuccess'
+  | 'CompletedWithFailure'
+  | 'Scheduled'
+  | 'RunbookInProgress'
+  | 'PendingChangeCalendarOverride'
+  | 'ChangeCalendarOverrideApproved'
+  | 'ChangeCalendarOverrideRejected'
+  | 'PendingApproval'
+  | 'Approved'
+  | 'Rejected'
+  | 'Exited';
+
+export interface AutomationExecution {
+  executionId: string;
+  status: AutomationStatus | string;
+  outputs: Record<string, string[]>;
+  failureMessage?: string;
+}
+
+/** AWS Systems Manager Automation, or anything that behaves like it. */
+export interface AutomationExecutor {
+  start(request: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string }): Promise<string>;
+  get(executionId: string): Promise<AutomationExecution>;
+  stop(executionId: string): Promise<void>;
+}
+
+export interface ChatBlocks {
+  /** Plain-text fallback for notifications and screen readers. */
+  text: string;
+  blocks: unknown[];
+}
+
+/**
+ * Outbound Slack. Calls are queued per channel (Slack allows about one message a second per
+ * channel) and resolve once Slack accepted them; updates of one message coalesce.
+ */
+export interface ChatPort {
+  readonly enabled: boolean;
+  postMessage(channel: string, message: ChatBlocks, threadTs?: string): Promise<{ ts: string }>;
+  updateMessage(channel: string, ts: string, message: ChatBlocks): Promise<void>;
+  postEphemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

@@ -1,0 +1,100 @@
+import { firingAlerts } from '../core/incident.js';
+import type { Incident } from '../core/incident.js';
+import { matchingRunbooks } from '../core/runbooks/match.js';
+import { renderPlan } from '../core/runbooks/plan.js';
+import { approvalsRequired } from '../core/policy/approval.js';
+import { proposalId } from '../core/proposal.js';
+import type { Proposal } from '../core/proposal.js';
+import type { ServiceDeps } from './deps.js';
+import { auditLifecycle } from './ingest-alerts.js';
+import { ensureRootMessage, refreshRoot } from './incident-view.js';
+import { advanceProposal, withdrawProposal } from './advance-proposal.js';
+
+/**
+ * Brings an incident's side effects up to date with its stored state: root message, lifecycle
+ * audit, one proposal per (runbook, target) for its firing alerts, withdrawn proposals once it
+ * resolved. Idempotent, so it is safe after a redelivery, a crash or a restart.
+ */
+export async function processIncident(deps: ServiceDeps, incidentId: string): Promise<void> {
+  let incident = await deps.incidents.get(incidentId);
+  if (!incident) return;
+  await auditLifecycle(deps, incident);
+  incident = await ensureRootMessage(deps, incident);
+  if (incident.status === 'resolved') {
+    const proposals = await deps.proposals.listByIncident(incident.id);
+    for (const p of proposals) if (p.status === 'pending_approval' || p.status === 'diagnosing') await withdrawProposal(deps, p.id, 'the incident resolved before it ran');
+  } else {
+    await proposeRunbooks(deps, incident);
+  }
+  await refreshRoot(deps, incident.id);
+}
+
+async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<void> {
+  const { runbooks, policy } = deps.catalogue;
+  for (const alert of firingAlerts(incident)) {
+    const matches = matchingRunbooks(runbooks, { name: alert.name, source: alert.source, labels: alert.labels });
+    if (matches.length === 0) {
+      await deps.audit.record({
+        incidentId: incident.id,
+        kind: 'runbook.none',
+        stepKey: `nomatch:${incident.round}:${alert.fingerprint}`,
+        trigger: alert.source,
+        outcome: 'SKIPPED',
+        operator: 'automated',
+        alertname: alert.name,
+        details: { reason: `no runbook matches alert ${alert.name}` },
+      });
+      continue;
+    }
+    for (const runbook of matches) {
+      const result = renderPlan(runbook, { labels: alert.labels, annotations: alert.annotations });
+      if (!result.ok) {
+        await deps.audit.record({
+          incidentId: incident.id,
+          kind: 'proposal.invalid',
+          stepKey: `invalid:${incident.round}:${runbook.id}:${alert.fingerprint}`,
+          trigger: alert.source,
+          outcome: 'FAILURE',
+          operator: 'automated',
+          alertname: alert.name,
+          runbook: runbook.id,
+          details: { parameter: result.parameter, reason: result.reason },
+        });
+        continue;
+      }
+      const { plan } = result;
+      const now = deps.clock.now().toISOString();
+      const proposal: Proposal = {
+        id: proposalId(incident.id, incident.round, plan.runbookId, plan.target),
+        incidentId: incident.id,
+        round: incident.round,
+        plan,
+        status: 'diagnosing',
+        requestedBy: 'automated',
+        approvalsRequired: approvalsRequired(policy, plan),
+        approvals: [],
+        createdAt: now,
+        updatedAt: now,
+        version: 0,
+      };
+      const { created } = await deps.proposals.createIfAbsent(proposal);
+      if (created) {
+        await deps.audit.record({
+          incidentId: incident.id,
+          kind: 'proposal.created',
+          stepKey: `proposal:${proposal.id}`,
+          trigger: alert.source,
+          outcome: 'SUCCESS',
+          operator: 'automated',
+          alertname: alert.name,
+          runbook: plan.runbookId,
+          targetResource: plan.target,
+          action: plan.action.document,
+          rollbackPlan: plan.rollback?.description,
+          details: { proposalId: proposal.id, risk: plan.risk, approvalsRequired: proposal.approvalsRequired, parameters: plan.action.parameters, digest: plan.digest },
+        });
+        void deps.tasks.run(`proposal:${proposal.id}`, () => advanceProposal(deps, proposal.id));
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { Proposal } from '../core/proposal.js';
+import type { ServiceDeps } from './deps.js';
+import { ConflictError } from './ports.js';
+
+/**
+ * Re-reads and re-applies `change` until its version-conditional write wins. `changed` is true
+ * only for the caller whose write made the transition: that is how a double click, a Slack retry
+ * or a second replica is kept from running an action twice.
+ */
+export async function updateProposal(
+  deps: ServiceDeps,
+  id: string,
+  change: (current: Proposal) => Proposal | undefined,
+): Promise<{ proposal: Proposal | undefined; changed: boolean }> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = await deps.proposals.get(id);
+    if (!current) return { proposal: undefined, changed: false };
+    const next = change(current);
+    if (!next) return { proposal: current, changed: false };
+    try {
+      return { proposal: await deps.proposals.update({ ...next, updatedAt: deps.clock.now().toISOString() }), changed: true };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  throw new ConflictError(`proposal ${id} kept changing; gave up after 8 attempts`);
+}

@@ -1,0 +1,229 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake received, in arrival order, with how it was answered. */
+export interface FakeSlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+  /** HTTP status answered: 200, 429 when rate-limited, or the status given to failNext. */
+  status: number;
+  /** The body's `ok`: true only when Slack would have done what was asked. */
+  ok: boolean;
+}
+
+/** A message as the fake Slack holds it now: posted, then changed by any chat.update. */
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown;
+  thread_ts?: string;
+}
+
+export interface FakeSlackUser {
+  id: string;
+  name?: string;
+  real_name?: string;
+  is_bot?: boolean;
+  profile?: { email?: string; display_name?: string };
+  [key: string]: unknown;
+}
+
+export const FAKE_BOT = { team_id: 'T000FAKE', user_id: 'U000BOT', bot_id: 'B000BOT', team: 'Fake Team', user: 'chatops' };
+
+type Reply = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+
+/** Fields Slack takes as JSON strings in a form-encoded body; decoded so tests compare objects. */
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata'];
+
+/**
+ * A local stand-in for the Slack Web API: point `SLACK_API_URL` (or the WebClient's `slackApiUrl`)
+ * at `url`. Answers the methods the bot uses, records every call, and can be told to rate-limit a
+ * channel or fail the next call of a method.
+ */
+export async function startFakeSlackApi() {
+  const calls: FakeSlackCall[] = [];
+  const messages = new Map<string, FakeSlackMessage>();
+  const rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
+  const failures = new Map<string, Array<{ error: string; status: number }>>();
+  const missingChannels = new Set<string>();
+  const users = new Map<string, FakeSlackUser>();
+  const usergroups = new Map<string, string[]>();
+  const listeners = new Set<() => void>();
+  let seq = 0;
+
+  /** "1700000000.000100", "1700000000.000200", …: unique and increasing, as Slack's are. */
+  function nextTs(): string {
+    seq += 1;
+    const micros = 1_700_000_000_000_000 + seq * 100;
+    return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
+  }
+
+  const ok = (body: Record<string, unknown> = {}): Reply => ({ status: 200, body: { ok: true, ...body } });
+  const fail = (error: string): Reply => ({ status: 200, body: { ok: false, error } });
+
+  const handlers: Record<string, (args: Record<string, unknown>) => Reply> = {
+    'auth.test': () => ok({ url: 'https://fake.slack.test/', ...FAKE_BOT }),
+    'chat.postMessage': (args) => {
+      const channel = String(args.channel ?? '');
+      if (!channel) return fail('channel_not_found');
+      if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) return fail('no_text');
+      const ts = nextTs();
+      const message: FakeSlackMessage = { channel, ts, text: args.text as string | undefined, blocks: args.blocks };
+      if (args.thread_ts !== undefined) message.thread_ts = String(args.thread_ts);
+      messages.set(ts, message);
+      return ok({ channel, ts, message: { type: 'message', user: FAKE_BOT.user_id, bot_id: FAKE_BOT.bot_id, ...message } });
+    },
+    'chat.update': (args) => {
+      const message = messages.get(String(args.ts));
+      if (!message || message.channel !== args.channel) return fail('message_not_found');
+      if (args.text !== undefined) message.text = String(args.text);
+      if (args.blocks !== undefined) message.blocks = args.blocks;
+      return ok({ channel: message.channel, ts: message.ts, text: message.text, message: { ...message } });
+    },
+    'chat.postEphemeral': (args) => {
+      if (!args.user) return fail('user_not_found');
+      return ok({ message_ts: nextTs() });
+    },
+    'users.info': (args) => {
+      const user = users.get(String(args.user));
+      return user ? ok({ user }) : fail('user_not_found');
+    },
+    'users.lookupByEmail': (args) => {
+      const user = [...users.values()].find((u) => u.profile?.email === args.email);
+      return user ? ok({ user }) : fail('users_not_found');
+    },
+    'usergroups.users.list': (args) => {
+      const members = usergroups.get(String(args.usergroup));
+      return members ? ok({ users: members }) : fail('no_such_subteam');
+    },
+  };
+
+  function answer(method: string, args: Record<string, unknown>, authorized: boolean): Reply {
+    const channel = typeof args.channel === 'string' ? args.channel : undefined;
+    const limit = channel === undefined ? undefined : rateLimits.get(channel);
+    // Slack checks rate limits before anything else: a 429 says nothing about the call itself.
+    if (limit && limit.remaining > 0) {
+      limit.remaining -= 1;
+      const headers = { 'retry-after': String(limit.retryAfterSeconds) };
+      return { status: 429, body: { ok: false, error: 'ratelimited' }, headers };
+    }
+    const failure = failures.get(method)?.shift();
+    if (failure) return { status: failure.status, body: { ok: false, error: failure.error } };
+    if (!authorized) return fail('not_authed');
+    const handler = handlers[method];
+    if (!handler) return fail('unknown_method');
+    if (channel !== undefined && missingChannels.has(channel)) return fail('channel_not_found');
+    return handler(args);
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const match = /^\/api\/([A-Za-z0-9._]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname);
+    if (!match) {
+      res.writeHead(404).end();
+      return;
+    }
+    const method = match[1]!;
+    const args = parseBody(await readBody(req), req.headers['content-type'] ?? '');
+    const authorized = /^Bearer xox/.test(req.headers.authorization ?? '') || typeof args.token === 'string';
+    const reply = answer(method, args, authorized);
+    calls.push({ method, args, at: Date.now(), status: reply.status, ok: reply.body.ok === true });
+    res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+    res.end(JSON.stringify(reply.body));
+    for (const listener of listeners) listener();
+  }
+
+  const server = createServer((req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'fake_internal_error', detail: String(err) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/api/`,
+    calls,
+    callsTo: (method: string) => calls.filter((c) => c.method === method),
+    /** Calls of `method` that Slack accepted (not rate-limited, not failed). */
+    accepted: (method: string) => calls.filter((c) => c.method === method && c.ok),
+    /** The channel's messages as they stand now, in the order they were posted. */
+    messages: (channel?: string) => [...messages.values()].filter((m) => channel === undefined || m.channel === channel),
+    /** The next `times` calls naming `channel` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
+    rateLimit(channel: string, times: number, retryAfterSeconds: number) {
+      rateLimits.set(channel, { remaining: times, retryAfterSeconds });
+    },
+    /** The next call of `method` answers `{ ok: false, error }`, with HTTP `status` (say 500) if given. */
+    failNext(method: string, error: string, status = 200) {
+      failures.set(method, [...(failures.get(method) ?? []), { error, status }]);
+    },
+    /** Every later call naming `channel` answers channel_not_found. */
+    removeChannel(channel: string) {
+      missingChannels.add(channel);
+    },
+    setUser(user: FakeSlackUser) {
+      users.set(user.id, user);
+    },
+    setUsergroup(id: string, userIds: string[]) {
+      usergroups.set(id, [...userIds]);
+    },
+    /** Resolves when `predicate(calls)` holds; rejects after `timeoutMs` listing the calls seen. */
+    waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs = 5000): Promise<void> {
+      if (predicate(calls)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!predicate(calls)) return;
+          cleanup();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          const seen = calls.map((c) => `${c.method}(${String(c.args.channel ?? '')}) ${c.status}`).join(', ');
+          reject(new Error(`fake Slack: condition not met within ${timeoutMs} ms; calls: [${seen}]`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+      });
+    },
+    close(): Promise<void> {
+      // fetch keeps connections alive; without closing them, close() would wait for their timeout.
+      server.closeAllConnections();
+      return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+export type FakeSlackApi = Awaited<ReturnType<typeof startFakeSlackApi>>;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** The WebClient sends form-encoded bodies with objects as JSON strings; other clients send JSON. */
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType.includes('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
+  for (const field of JSON_FIELDS) {
+    const value = args[field];
+    if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
+      try {
+        args[field] = JSON.parse(value);
+      } catch {
+        // Leave it a string: a test may be checking that malformed JSON is refused.
+      }
+    }
+  }
+  return args;
+}
