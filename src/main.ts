@@ -20,6 +20,7 @@ import { createSlackApp } from './adapters/slack/slack-app.js';
 import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
 import { createPrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { createHttpApp } from './adapters/http/app.js';
+import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
 import { createBackgroundTasks } from './services/background-tasks.js';
 import { disabledIncidentChannel } from './services/incident-channel.js';
@@ -38,6 +39,10 @@ export interface StartOptions {
   awsCredentials?: { accessKeyId: string; secretAccessKey: string };
   sleep?: (ms: number) => Promise<void>;
   pollIntervalMs?: { initial: number; max: number };
+  /** Minimum spacing of Slack calls per channel (Slack allows about one a second). */
+  slackMinIntervalMs?: number;
+  /** How the caller's address is read (tests simulate a non-loopback caller). */
+  remoteAddress?: RemoteAddress;
 }
 
 export interface RunningBot {
@@ -86,7 +91,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   let webClient: ReturnType<typeof createSlackWebClient> | undefined;
   if (config.SLACK_BOT_TOKEN) {
     webClient = createSlackWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: log.child({ component: 'slack-web' }) });
-    outbox = createSlackOutbox({ client: webClient, log: log.child({ component: 'slack-outbox' }) });
+    outbox = createSlackOutbox({
+      client: webClient,
+      log: log.child({ component: 'slack-outbox' }),
+      ...(options.slackMinIntervalMs !== undefined ? { minIntervalMs: options.slackMinIntervalMs } : {}),
+    });
     channel = createSlackIncidentChannel(outbox);
   }
 
@@ -130,13 +139,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     controls: stores.controls,
     registry: metrics.registry,
     log,
-    remoteAddress: (c) => {
-      try {
-        return getConnInfo(c).remote.address;
-      } catch {
-        return undefined;
-      }
-    },
+    remoteAddress:
+      options.remoteAddress ??
+      ((c) => {
+        try {
+          return getConnInfo(c).remote.address;
+        } catch {
+          return undefined;
+        }
+      }),
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
     ...(config.OPERATOR_TOKEN ? { operatorToken: config.OPERATOR_TOKEN } : {}),
     ...(slack?.http ? { slack: slack.http } : {}),
@@ -153,7 +164,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const missing = describeMissing(config);
   if (missing.length > 0) log.warn(`not configured: ${missing.join('; ')}`);
 
-  await resumeWork(deps);
+  // A store that is down at start-up must not stop the listener: /readyz says so, ingestion
+  // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
+  await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {

@@ -19,14 +19,17 @@ export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
     const channel = body.channel?.id;
     const threadTs = body.message?.thread_ts ?? body.message?.ts;
     const log = ctx.deps.log.child({ actionId: proposalId, user: userId, button: action.action_id });
-    let reply: DecisionReply;
-    try {
-      reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) });
-    } catch (err) {
-      log.error({ err }, 'button handling failed');
-      reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
-    }
-    log.info({ ok: reply.ok }, reply.message);
-    if (channel) await ctx.deps.channel.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+    // Tracked background work, so shutdown waits for it and tests can wait for it to settle.
+    await ctx.deps.tasks.run(`click:${proposalId}`, async () => {
+      let reply: DecisionReply;
+      try {
+        reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) });
+      } catch (err) {
+        log.error({ err }, 'button handling failed');
+        reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
+      }
+      log.info({ ok: reply.ok }, reply.message);
+      if (channel) await ctx.deps.channel.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+    });
   };
 }

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+
+# --- build: compile TypeScript to dist/ ------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY types ./types
+COPY src ./src
+RUN npm run build
+
+# --- runtime: production dependencies, compiled code, runbooks -----------------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY runbooks ./runbooks
+# Code stays root-owned and read-only to the bot; only the embedded store's folder is writable.
+# Mount a volume at /data to keep the embedded store across container restarts.
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+# The slim image has no curl: ask Node (which has fetch) instead.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/main.js"]

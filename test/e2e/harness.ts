@@ -1,0 +1,111 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startBot } from '../../src/main.js';
+import type { RunningBot, StartOptions } from '../../src/main.js';
+import { startFakeSlackApi } from '../fakes/fake-slack-api.js';
+import { startFakeSsm } from '../fakes/fake-ssm.js';
+import type { FakeSsm } from '../fakes/fake-ssm.js';
+import { buttonClickPayload, formEncode, signSlackRequest } from '../fakes/slack-signing.js';
+
+export const SECRETS = {
+  SLACK_BOT_TOKEN: 'xoxb-e2e-bot-token-5f1d2c',
+  SLACK_SIGNING_SECRET: 'e2e-signing-secret-9a8b7c',
+  ALERT_WEBHOOK_TOKEN: 'e2e-alert-token-3c4d5e',
+  OPERATOR_TOKEN: 'e2e-operator-token-7e8f9a',
+};
+
+export const CHANNEL = 'C0INCIDENTS';
+/** From runbooks/policy.yaml: ON_CALL_SRE, HUMAN_OPERATOR, EMERGENCY_OVERRIDE, and nobody. */
+export const USERS = { sre: 'U01ABCDEF', operator: 'U02ABCDEF', emergency: 'U03ABCDEF', stranger: 'U09NOBODY' };
+
+export type FakeSlack = Awaited<ReturnType<typeof startFakeSlackApi>>;
+
+export interface Harness {
+  bot: RunningBot;
+  slack: FakeSlack;
+  ssm: FakeSsm;
+  dataDir: string;
+  logs: string[];
+  /** POST JSON to the bot with the alert webhook token. */
+  postAlert(route: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** GET an operator API path with the operator token; returns parsed JSON. */
+  api<T = unknown>(pathAndQuery: string): Promise<T>;
+  /** A correctly signed Slack button click. */
+  click(actionId: string, proposalId: string, userId: string, extra?: { headers?: Record<string, string>; timestampSeconds?: number; secret?: string }): Promise<Response>;
+  /** Waits until background work (diagnostics, executions, Slack posts) is done. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
+  const slack = await startFakeSlackApi();
+  const ssm = await startFakeSsm();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'chatops-e2e-'));
+  const logs: string[] = [];
+  const logDestination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const bot = await startBot({
+    env: {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      STORE: 'embedded',
+      DATA_DIR: dataDir,
+      SLACK_API_URL: slack.url,
+      SLACK_INCIDENT_CHANNEL: CHANNEL,
+      AWS_REGION: 'us-east-1',
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+      DRY_RUN: 'false',
+      LOG_LEVEL: 'debug',
+      ...SECRETS,
+      ...env,
+    },
+    awsCredentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    sleep: () => new Promise((r) => setTimeout(r, 1)),
+    pollIntervalMs: { initial: 1, max: 5 },
+    slackMinIntervalMs: 0,
+    logDestination,
+    ...options,
+  });
+  const signingSecret = env.SLACK_SIGNING_SECRET ?? SECRETS.SLACK_SIGNING_SECRET;
+  return {
+    bot,
+    slack,
+    ssm,
+    dataDir,
+    logs,
+    postAlert: (route, body, headers = {}) =>
+      fetch(`${bot.url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.ALERT_WEBHOOK_TOKEN}`, ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    async api<T>(pathAndQuery: string) {
+      const res = await fetch(`${bot.url}${pathAndQuery}`, { headers: { authorization: `Bearer ${SECRETS.OPERATOR_TOKEN}` } });
+      if (!res.ok) throw new Error(`${pathAndQuery} answered ${res.status}: ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    click(actionId, proposalId, userId, extra = {}) {
+      const payload = buttonClickPayload({ actionId, value: proposalId, userId, channel: CHANNEL });
+      const body = formEncode({ payload: JSON.stringify(payload) });
+      const ts = extra.timestampSeconds ?? Math.floor(Date.now() / 1000);
+      return fetch(`${bot.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(extra.secret ?? signingSecret, body, ts), ...extra.headers },
+        body,
+      });
+    },
+    settle: () => bot.settle(),
+    async close() {
+      await bot.close();
+      await slack.close();
+      await ssm.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
