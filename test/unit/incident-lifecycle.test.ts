@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/core/alert.js';
+import { applyAlert, canReopen, newIncident, REOPEN_WINDOW_MS } from '../../src/core/incident.js';
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+function alert(fingerprint: string, status: Alert['status'], severity = 'warning'): Alert {
+  return { source: 'alertmanager', groupKey: 'g', fingerprint, name: 'X', status, severity, summary: 's', labels: {}, annotations: {}, startsAt: t0.toISOString() };
+}
+
+describe('incident lifecycle', () => {
+  it('opens with the first alert and joins further alerts of the group', () => {
+    const inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    expect(inc).toMatchObject({ id: 'INC-1', status: 'open', round: 0 });
+    const joined = applyAlert(inc, alert('b', 'firing', 'critical'), later(1000));
+    expect(joined.effect).toBe('alert-added');
+    expect(Object.keys(joined.incident.alerts)).toEqual(['a', 'b']);
+    expect(joined.incident.severity).toBe('critical');
+  });
+
+  it('treats a redelivered alert as unchanged', () => {
+    const inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    expect(applyAlert(inc, alert('a', 'firing'), later(5)).effect).toBe('unchanged');
+  });
+
+  it('resolves only when every alert has resolved', () => {
+    let inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    inc = applyAlert(inc, alert('b', 'firing'), later(1)).incident;
+    const first = applyAlert(inc, alert('a', 'resolved'), later(2));
+    expect(first.effect).toBe('alert-updated');
+    expect(first.incident.status).toBe('open');
+    const second = applyAlert(first.incident, alert('b', 'resolved'), later(3));
+    expect(second.effect).toBe('resolved');
+    expect(second.incident).toMatchObject({ status: 'resolved', resolvedAt: later(3).toISOString() });
+  });
+
+  it.each([
+    ['just resolved', 1000, true],
+    ['at the edge of the window', REOPEN_WINDOW_MS, true],
+    ['after the window', REOPEN_WINDOW_MS + 1, false],
+  ])('a re-fire %s may reopen: %s', (_label, gap, expected) => {
+    let inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    inc = applyAlert(inc, alert('a', 'resolved'), later(10)).incident;
+    expect(canReopen(inc, later(10 + gap))).toBe(expected);
+  });
+
+  it('reopens into a new round when a resolved incident fires again', () => {
+    let inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    inc = applyAlert(inc, alert('a', 'resolved'), later(10)).incident;
+    const reopened = applyAlert(inc, alert('a', 'firing'), later(20));
+    expect(reopened.effect).toBe('reopened');
+    expect(reopened.incident).toMatchObject({ status: 'open', round: 1 });
+    expect(reopened.incident.resolvedAt).toBeUndefined();
+  });
+});
