@@ -23,7 +23,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bench/**/*.ts', 'src/cli/**/*.ts', 'test/**/*.ts'],
+    files: ['bench/**/*.ts', 'src/cli/**/*.ts', 'test/**/*.ts', 'scripts/**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
 );

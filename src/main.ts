@@ -102,6 +102,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const deps: ServiceDeps = {
     incidents: stores.incidents,
     proposals: stores.proposals,
+    killSwitches: stores.killSwitches,
+    rateLimits: stores.rateLimits,
+    cooldowns: stores.cooldowns,
     audit: createAuditLog({ store: stores.audit, metrics, clock }),
     executor,
     channel,

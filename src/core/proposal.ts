@@ -30,6 +30,14 @@ export interface Proposal {
   status: ProposalStatus;
   /** `automated`, or the Slack user who asked (/remediate). */
   requestedBy: string;
+  /** The requester's authority (/remediate): pays the rate-limit token when no approval is needed. */
+  requesterAuthority?: string;
+  /** The labels and annotations the plan was rendered from, to re-render it before the run. */
+  context: { labels: Record<string, string>; annotations: Record<string, string> };
+  /** When it started waiting for approval: `expires_after` counts from here. */
+  pendingSince?: string;
+  /** Set on a rollback proposal: the proposal whose failed run it undoes. */
+  rollbackOf?: string;
   approvalsRequired: number;
   approvals: Approval[];
   rejectedBy?: string;

@@ -1,25 +1,9 @@
 import type { ServiceDeps } from './deps.js';
-import { loadView, refreshRoot } from './incident-view.js';
-import { inThread } from './thread-mirror.js';
+import { refreshRoot } from './incident-view.js';
 import { runDiagnostics } from './run-diagnostics.js';
-import { executeProposal } from './execute-proposal.js';
+import { runProposal } from './execute-proposal.js';
+import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
-
-/** Posts or updates the proposal's message (plan and buttons) and remembers its ts. */
-export async function showProposal(deps: ServiceDeps, proposalId: string): Promise<void> {
-  if (!deps.channel.enabled) return;
-  const proposal = await deps.proposals.get(proposalId);
-  if (!proposal) return;
-  const view = await loadView(deps, proposal.incidentId);
-  if (!view?.incident.slackTs) return;
-  const runbook = deps.catalogue.byId.get(proposal.plan.runbookId);
-  if (proposal.messageTs) {
-    await inThread(deps, proposal.incidentId, () => deps.channel.updateProposal(view, proposal, runbook));
-    return;
-  }
-  const ts = await inThread(deps, proposal.incidentId, () => deps.channel.postProposal(view, proposal, runbook));
-  if (ts) await updateProposal(deps, proposalId, (p) => (p.messageTs ? undefined : { ...p, messageTs: ts }));
-}
 
 /**
  * Moves a proposal forward from whatever state it is in: diagnostics → awaiting approval (or
@@ -31,7 +15,8 @@ export async function advanceProposal(deps: ServiceDeps, proposalId: string): Pr
   if (proposal.status === 'diagnosing') {
     await runDiagnostics(deps, proposal);
     const next = proposal.approvalsRequired === 0 ? 'approved' : 'pending_approval';
-    const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'diagnosing' ? { ...p, status: next } : undefined));
+    const pendingSince = deps.clock.now().toISOString();
+    const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'diagnosing' ? { ...p, status: next, ...(next === 'pending_approval' ? { pendingSince } : {}) } : undefined));
     if (!changed) return;
     await showProposal(deps, proposalId);
     await refreshRoot(deps, proposal.incidentId);
@@ -50,7 +35,7 @@ export async function advanceProposal(deps: ServiceDeps, proposalId: string): Pr
     }
   }
   const current = await deps.proposals.get(proposalId);
-  if (current && (current.status === 'approved' || current.status === 'running')) await executeProposal(deps, proposalId);
+  if (current && (current.status === 'approved' || current.status === 'running')) await runProposal(deps, proposalId);
 }
 
 /** Ends a proposal that can no longer run (its incident resolved first). */

@@ -7,6 +7,12 @@ import type { Logger } from 'pino';
  */
 export interface BackgroundTasks {
   run(key: string, task: () => Promise<void>): Promise<void>;
+  /**
+   * Like `run`, but if a task with this key is queued and not yet started, returns that one
+   * instead of queueing another: for idempotent work that reads the latest state when it starts
+   * (an alert storm on one incident then costs one pass, not one per alert).
+   */
+  runCoalesced(key: string, task: () => Promise<void>): Promise<void>;
   /** Resolves when nothing is running or queued: for tests and graceful shutdown. */
   idle(): Promise<void>;
   pending(): number;
@@ -14,6 +20,7 @@ export interface BackgroundTasks {
 
 export function createBackgroundTasks(log: Logger): BackgroundTasks {
   const chains = new Map<string, Promise<void>>();
+  const queued = new Map<string, Promise<void>>();
   let pending = 0;
   let waiters: (() => void)[] = [];
   const settle = () => {
@@ -23,12 +30,14 @@ export function createBackgroundTasks(log: Logger): BackgroundTasks {
       w.forEach((resolve) => resolve());
     }
   };
-  return {
-    run(key, task) {
+  const run = (key: string, task: () => Promise<void>): Promise<void> => {
       pending++;
       const previous = chains.get(key) ?? Promise.resolve();
-      const next = previous
-        .then(task)
+      const next: Promise<void> = previous
+        .then(() => {
+          if (queued.get(key) === next) queued.delete(key);
+          return task();
+        })
         .catch((err: unknown) => log.error({ err, task: key }, 'background task failed'))
         .finally(() => {
           if (chains.get(key) === next) chains.delete(key);
@@ -36,7 +45,13 @@ export function createBackgroundTasks(log: Logger): BackgroundTasks {
           settle();
         });
       chains.set(key, next);
+      queued.set(key, next);
       return next;
+  };
+  return {
+    run,
+    runCoalesced(key, task) {
+      return queued.get(key) ?? run(key, task);
     },
     idle() {
       if (pending === 0) return Promise.resolve();

@@ -4,8 +4,10 @@ import type { Actor } from '../core/policy/authority.js';
 import { automationRequest } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { showProposal } from './advance-proposal.js';
-import { executeProposal } from './execute-proposal.js';
+import { showProposal } from './show-proposal.js';
+import { beginExecution, runExecution } from './execute-proposal.js';
+import type { BeginResult } from './execute-proposal.js';
+import { expireIfDue } from './expire-approvals.js';
 import { refreshRoot } from './incident-view.js';
 import { updateProposal } from './update-proposal.js';
 
@@ -45,6 +47,7 @@ export async function approveProposal(deps: ServiceDeps, proposalId: string, act
   const initial = await deps.proposals.get(proposalId);
   if (!initial) return { ok: false, message: 'This proposal no longer exists.' };
   if (initial.status !== 'pending_approval') return notPending(initial);
+  if (await expireIfDue(deps, initial)) return { ok: false, message: `Too late: the approval window for ${describe(initial)} has passed; it expired and nothing ran.` };
   const decision = assessApproval(deps.catalogue.policy, initial.plan, actor, initial.requestedBy, initial.approvals);
   if (!decision.allowed) return refuse(deps, initial, actor, 'approval.refused', decision.code, decision.reason);
 
@@ -71,12 +74,29 @@ export async function approveProposal(deps: ServiceDeps, proposalId: string, act
   });
   await showProposal(deps, proposalId);
   await refreshRoot(deps, proposal.incidentId);
-  if (complete) {
-    void deps.tasks.run(`proposal:${proposal.id}`, () => executeProposal(deps, proposal.id));
-    return { ok: true, message: `Approved ${describe(proposal)}; running it now.` };
-  }
+  if (complete) return startAfterApproval(deps, proposal);
   const left = proposal.approvalsRequired - validApprovals(proposal.plan, proposal.approvals).length;
   return { ok: true, message: `Approval recorded; ${left} more needed from another person.` };
+}
+
+function describeBegin(p: Proposal, result: BeginResult): DecisionReply {
+  switch (result.outcome) {
+    case 'started':
+      return { ok: true, message: `Approved ${describe(p)}; it is running now. Progress follows in the thread.` };
+    case 'dry_run':
+      return { ok: true, message: `Approved ${describe(p)}. DRY_RUN is on: the request was recorded in the thread, nothing was executed.` };
+    case 'refused':
+      return { ok: false, message: `Approved, but not run: ${result.reason}.${result.retryAfterMs ? ` You may try again after ${new Date(Date.now() + result.retryAfterMs).toISOString()} with /remediate.` : ''}` };
+    case 'not_ready':
+      return { ok: false, message: `Approved; ${describe(p)} is ${result.status.replace('_', ' ')}.` };
+  }
+}
+
+/** The click that completes the approvals runs the guard chain now, so the clicker hears the verdict. */
+async function startAfterApproval(deps: ServiceDeps, p: Proposal): Promise<DecisionReply> {
+  const result = await beginExecution(deps, p.id);
+  if (result.outcome === 'started') void deps.tasks.run(`proposal:${p.id}`, () => runExecution(deps, p.id));
+  return describeBegin(p, result);
 }
 
 /** A Reject click by an allowed approver ends the proposal. */

@@ -4,12 +4,15 @@ import type { AuditLog } from './audit-log.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { IncidentChannel } from './incident-channel.js';
 import type { Metrics } from './metrics.js';
-import type { AutomationExecutor, Clock, IncidentStore, ProposalStore } from './ports.js';
+import type { AutomationExecutor, Clock, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from './ports.js';
 
 /** Everything a use case needs, passed in one object so tests pass fakes (no singletons). */
 export interface ServiceDeps {
   incidents: IncidentStore;
   proposals: ProposalStore;
+  killSwitches: KillSwitchStore;
+  rateLimits: RateLimitStore;
+  cooldowns: CooldownStore;
   audit: AuditLog;
   executor: AutomationExecutor;
   channel: IncidentChannel;

@@ -1,17 +1,34 @@
-import { automationRequest } from '../core/proposal.js';
+import { automationRequest, deterministicUuid } from '../core/proposal.js';
 import type { Proposal, ProposalStatus } from '../core/proposal.js';
+import { rollbackPlanOf } from '../core/runbooks/plan.js';
+import { AUTO_ENGINE } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
+import { checkKillSwitches, runGuardChain } from './guard-chain.js';
+import type { GuardVerdict } from './guard-chain.js';
 import { refreshRoot } from './incident-view.js';
+import { ensurePlanCurrent, requiredApprovals } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
-import { showProposal } from './advance-proposal.js';
+import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
+
+export type BeginResult =
+  | { outcome: 'started' }
+  | { outcome: 'dry_run' }
+  | { outcome: 'refused'; guard: string; reason: string; retryAfterMs?: number }
+  | { outcome: 'not_ready'; status: ProposalStatus };
+
+/** Who is acting: the last approver, or the engine for runs nobody had to approve. */
+function actingAuthority(p: Proposal): { operator: string; authority: string } {
+  const last = p.approvals.filter((a) => a.planDigest === p.plan.digest).at(-1);
+  if (last) return { operator: last.userId, authority: last.authority };
+  return { operator: p.requestedBy, authority: p.requesterAuthority ?? AUTO_ENGINE };
+}
 
 function auditBase(p: Proposal) {
   return {
     incidentId: p.incidentId,
-    trigger: p.requestedBy === 'automated' ? 'automatic' : 'manual',
-    operator: p.approvals.at(-1)?.userId ?? 'automated',
-    authority: p.approvals.at(-1)?.authority ?? 'AUTO_ENGINE',
+    trigger: p.rollbackOf ? 'rollback' : p.requestedBy === 'automated' ? 'automatic' : 'manual',
+    ...actingAuthority(p),
     runbook: p.plan.runbookId,
     targetResource: p.plan.target,
     action: p.plan.action.document,
@@ -19,7 +36,60 @@ function auditBase(p: Proposal) {
   };
 }
 
-async function finish(deps: ServiceDeps, p: Proposal, status: Extract<ProposalStatus, 'succeeded' | 'failed'>, fields: Partial<Proposal>): Promise<void> {
+async function recordRefusal(deps: ServiceDeps, p: Proposal, verdict: Extract<GuardVerdict, { allowed: false }>, from: ProposalStatus): Promise<void> {
+  deps.metrics.guardRefused(verdict.guard);
+  const { proposal, changed } = await updateProposal(deps, p.id, (cur) =>
+    cur.status === from ? { ...cur, status: 'blocked', reason: verdict.reason, finishedAt: deps.clock.now().toISOString() } : undefined,
+  );
+  if (!changed || !proposal) return;
+  await deps.audit.record({
+    ...auditBase(proposal),
+    kind: 'action.refused',
+    stepKey: `refused:${proposal.id}`,
+    outcome: 'SKIPPED',
+    details: { guard: verdict.guard, reason: verdict.reason, retryAfterMs: verdict.retryAfterMs },
+  });
+  await showProposal(deps, p.id);
+  await refreshRoot(deps, p.incidentId);
+}
+
+/**
+ * The one way from `approved` to `running`. Re-renders the plan (approvals bind to its digest),
+ * runs the guard chain, then makes the conditional approved → running write: of two clicks, two
+ * retries or two replicas only one wins. Returns quickly; the run itself is `runExecution`.
+ */
+export async function beginExecution(deps: ServiceDeps, proposalId: string): Promise<BeginResult> {
+  const initial = await deps.proposals.get(proposalId);
+  if (!initial) return { outcome: 'not_ready', status: 'withdrawn' };
+  if (initial.status !== 'approved') return { outcome: 'not_ready', status: initial.status };
+  const current = await ensurePlanCurrent(deps, initial);
+  if (!current.allowed) {
+    if (current.guard === 'approval' && (await deps.proposals.get(proposalId))?.status === 'pending_approval') return { outcome: 'refused', guard: current.guard, reason: current.reason };
+    await recordRefusal(deps, initial, current, 'approved');
+    return { outcome: 'refused', guard: current.guard, reason: current.reason };
+  }
+  const p = current.proposal ?? initial;
+  const verdict = await runGuardChain(deps, p, actingAuthority(p).authority);
+  const request = automationRequest(p);
+  const now = deps.clock.now().toISOString();
+  if (!verdict.allowed && verdict.guard === 'dry_run') {
+    const { proposal, changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'dry_run', request, finishedAt: now } : undefined));
+    if (!changed || !proposal) return { outcome: 'not_ready', status: proposal?.status ?? 'withdrawn' };
+    deps.metrics.action('dry_run');
+    await deps.audit.record({ ...auditBase(proposal), kind: 'action.dry_run', stepKey: `dry-run:${proposal.id}`, outcome: 'SKIPPED', details: { request, note: verdict.reason } });
+    await showProposal(deps, proposalId);
+    await refreshRoot(deps, proposal.incidentId);
+    return { outcome: 'dry_run' };
+  }
+  if (!verdict.allowed) {
+    await recordRefusal(deps, p, verdict, 'approved');
+    return { outcome: 'refused', guard: verdict.guard, reason: verdict.reason, ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}) };
+  }
+  const { changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'running', request, startedAt: now } : undefined));
+  return changed ? { outcome: 'started' } : { outcome: 'not_ready', status: (await deps.proposals.get(proposalId))?.status ?? 'withdrawn' };
+}
+
+async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'failed', fields: Partial<Proposal>): Promise<void> {
   const { proposal, changed } = await updateProposal(deps, p.id, (cur) =>
     cur.status === 'running' ? { ...cur, ...fields, status, finishedAt: deps.clock.now().toISOString() } : undefined,
   );
@@ -34,69 +104,108 @@ async function finish(deps: ServiceDeps, p: Proposal, status: Extract<ProposalSt
     details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
   });
   await showProposal(deps, p.id);
+  if (status === 'failed') await proposeRollback(deps, proposal);
   await refreshRoot(deps, p.incidentId);
 }
 
-/**
- * Runs an approved proposal exactly once. The approved → running transition is a conditional
- * write: of two clicks, two retries or two replicas only one wins it. The SSM ClientToken is the
- * proposal id, so even a start repeated after a crash maps to the same execution.
- */
-export async function executeProposal(deps: ServiceDeps, proposalId: string): Promise<void> {
-  const initial = await deps.proposals.get(proposalId);
-  if (!initial) return;
-  const request = automationRequest(initial);
+/** A failed run offers the runbook's rollback as a new proposal, which goes through the same guards. */
+async function proposeRollback(deps: ServiceDeps, failed: Proposal): Promise<void> {
+  if (failed.rollbackOf) return; // a failed rollback escalates to people, not to another rollback
+  const plan = rollbackPlanOf(failed.plan);
+  if (!plan) return;
   const now = deps.clock.now().toISOString();
+  const rollback: Proposal = {
+    id: deterministicUuid('rollback', failed.id),
+    incidentId: failed.incidentId,
+    round: failed.round,
+    plan,
+    status: 'pending_approval',
+    requestedBy: 'automated',
+    context: failed.context,
+    rollbackOf: failed.id,
+    approvalsRequired: requiredApprovals(deps, plan, { rollbackOf: failed.id }),
+    approvals: [],
+    pendingSince: now,
+    createdAt: now,
+    updatedAt: now,
+    version: 0,
+  };
+  const { created } = await deps.proposals.createIfAbsent(rollback);
+  if (!created) return;
+  await deps.audit.record({
+    incidentId: rollback.incidentId,
+    kind: 'proposal.created',
+    stepKey: `proposal:${rollback.id}`,
+    trigger: 'rollback',
+    outcome: 'SUCCESS',
+    operator: 'automated',
+    runbook: plan.runbookId,
+    targetResource: plan.target,
+    action: plan.action.document,
+    details: { proposalId: rollback.id, rollbackOf: failed.id, risk: plan.risk, approvalsRequired: rollback.approvalsRequired, parameters: plan.action.parameters, digest: plan.digest },
+  });
+  await deps.audit.record({
+    incidentId: rollback.incidentId,
+    kind: 'approval.requested',
+    stepKey: `approval-requested:${rollback.id}`,
+    trigger: 'rollback',
+    outcome: 'SUCCESS',
+    operator: 'automated',
+    runbook: plan.runbookId,
+    targetResource: plan.target,
+    details: { risk: plan.risk, approvalsRequired: rollback.approvalsRequired, rollbackOf: failed.id },
+  });
+  await showProposal(deps, rollback.id);
+}
 
-  if (initial.status === 'approved') {
-    if (deps.dryRun) {
-      const { proposal, changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'approved' ? { ...p, status: 'dry_run', request, finishedAt: now } : undefined));
-      if (!changed || !proposal) return;
-      deps.metrics.action('dry_run');
-      await deps.audit.record({
-        ...auditBase(proposal),
-        kind: 'action.dry_run',
-        stepKey: `dry-run:${proposal.id}`,
-        outcome: 'SKIPPED',
-        details: { request, note: 'DRY_RUN=true: StartAutomationExecution was not called' },
-      });
-      await showProposal(deps, proposalId);
-      await refreshRoot(deps, proposal.incidentId);
-      return;
-    }
-    const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'approved' ? { ...p, status: 'running', request, startedAt: now } : undefined));
-    if (!changed) return;
-  }
-
+/**
+ * Starts (or, after a restart, finds again) the SSM execution of a running proposal and follows it
+ * to the end. The kill switches are read once more immediately before StartAutomationExecution, so
+ * nothing approved minutes ago runs through a switch engaged a second ago. The ClientToken is the
+ * proposal id: a start repeated after a crash maps to the same execution.
+ */
+export async function runExecution(deps: ServiceDeps, proposalId: string): Promise<void> {
   const running = await deps.proposals.get(proposalId);
   if (!running || running.status !== 'running') return;
   let executionId = running.executionId;
   if (!executionId) {
+    const kill = await checkKillSwitches(deps, running.plan);
+    if (!kill.allowed) {
+      await recordRefusal(deps, running, kill, 'running');
+      return;
+    }
+    const request = running.request ?? automationRequest(running);
     try {
-      executionId = await deps.executor.start(running.request ?? request);
+      executionId = await deps.executor.start(request);
     } catch (err) {
       await finish(deps, running, 'failed', { lastError: (err as Error).message });
       return;
     }
     const started = executionId;
     await updateProposal(deps, proposalId, (p) => (p.executionId ? undefined : { ...p, executionId: started, executionStatus: 'Pending' }));
-    await deps.audit.record({ ...auditBase(running), kind: 'action.started', stepKey: `started:${proposalId}`, outcome: 'SUCCESS', executionId, details: { request: running.request ?? request } });
+    await deps.audit.record({ ...auditBase(running), kind: 'action.started', stepKey: `started:${proposalId}`, outcome: 'SUCCESS', executionId, details: { request } });
     await showProposal(deps, proposalId);
     await refreshRoot(deps, running.incidentId);
   }
-
-  const execution = await pollUntilTerminal(deps.executor, executionId, {
+  const id = executionId;
+  const execution = await pollUntilTerminal(deps.executor, id, {
     sleep: deps.sleep,
     initialMs: deps.pollIntervalMs?.initial ?? 1000,
     maxMs: deps.pollIntervalMs?.max ?? 15_000,
     onProgress: async (e) => {
       await updateProposal(deps, proposalId, (p) => (p.status === 'running' && p.executionStatus !== e.status ? { ...p, executionStatus: e.status } : undefined));
-      await deps.audit.record({ ...auditBase(running), kind: 'action.progress', stepKey: `progress:${proposalId}:${e.status}`, outcome: 'SUCCESS', executionId, details: { status: e.status } });
+      await deps.audit.record({ ...auditBase(running), kind: 'action.progress', stepKey: `progress:${proposalId}:${e.status}`, outcome: 'SUCCESS', executionId: id, details: { status: e.status } });
     },
-  }).catch((err: Error) => ({ executionId: executionId as string, status: 'Unknown', outputs: {}, failureMessage: err.message, timedOut: false }));
-
+  }).catch((err: Error) => ({ executionId: id, status: 'Unknown', outputs: {}, failureMessage: `lost track of the execution: ${err.message}`, timedOut: false }));
   const ok = isSuccessStatus(execution.status);
   const fields: Partial<Proposal> = { executionStatus: execution.status };
-  if (!ok) fields.lastError = execution.failureMessage ?? ('timedOut' in execution && execution.timedOut ? 'polling timed out' : `execution ended ${execution.status}`);
+  if (!ok) fields.lastError = execution.failureMessage ?? (execution.timedOut ? 'polling timed out' : `execution ended ${execution.status}`);
   await finish(deps, running, ok ? 'succeeded' : 'failed', fields);
+}
+
+/** begin + run: for the automatic path, resumed work and completed approvals. */
+export async function runProposal(deps: ServiceDeps, proposalId: string): Promise<void> {
+  const p = await deps.proposals.get(proposalId);
+  if (p?.status === 'approved') await beginExecution(deps, proposalId);
+  await runExecution(deps, proposalId);
 }

@@ -22,6 +22,8 @@ export interface IncidentChannel {
   postProposal(view: IncidentView, proposal: Proposal, runbook: Runbook | undefined): Promise<string>;
   updateProposal(view: IncidentView, proposal: Proposal, runbook: Runbook | undefined): Promise<void>;
   notifyUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
+  /** A message to the whole channel, outside any incident (kill switches, reports). */
+  announce(channel: string, text: string): Promise<void>;
 }
 
 export const disabledIncidentChannel: IncidentChannel = {
@@ -32,4 +34,5 @@ export const disabledIncidentChannel: IncidentChannel = {
   postProposal: async () => '',
   updateProposal: async () => undefined,
   notifyUser: async () => undefined,
+  announce: async () => undefined,
 };

@@ -74,7 +74,8 @@ export async function recordAlert(deps: ServiceDeps, alert: Alert): Promise<Reco
     targetResource: alert.resource,
     details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect },
   });
-  await auditLifecycle(deps, incident);
+  // Lifecycle steps only when this alert caused one; the worker re-checks them after a crash.
+  if (effect === 'opened' || effect === 'reopened' || effect === 'resolved') await auditLifecycle(deps, incident);
   return { incidentId: incident.id, effect };
 }
 
@@ -101,6 +102,6 @@ export async function ingestAlerts(deps: ServiceDeps, alerts: readonly Alert[]):
   for (const alert of alerts) results.push(await recordAlert(deps, alert));
   // Redeliveries too: processing is idempotent, and it completes work an earlier crash interrupted.
   const touched = new Set(results.filter((r) => r.effect !== 'ignored').map((r) => r.incidentId));
-  for (const id of touched) void deps.tasks.run(`incident:${id}`, () => processIncident(deps, id));
+  for (const id of touched) void deps.tasks.runCoalesced(`incident:${id}`, () => processIncident(deps, id));
   return results;
 }

@@ -74,9 +74,59 @@ export interface AuditStore {
   chain(incidentId: string): Promise<AuditRecord[]>;
 }
 
-/** Key/value items with optional expiry, for controls (kill switches, buckets, cooldowns, leases). */
+/** The controls table's health: a cheap read used by /readyz. */
 export interface ControlStore {
   ping(): Promise<void>;
+}
+
+/** `global`, `service:<name>` or `action:<type>`. */
+export type KillSwitchScope = string;
+
+export interface KillSwitch {
+  scope: KillSwitchScope;
+  engaged: boolean;
+  by: string;
+  authority: string;
+  at: string;
+  reason?: string;
+}
+
+/**
+ * Kill switches. Reads are strongly consistent and never cached: a switch engaged a second ago
+ * must stop the next action. A read that fails throws, and callers refuse the action.
+ */
+export interface KillSwitchStore {
+  /** The engaged switches among `scopes`. */
+  engaged(scopes: readonly KillSwitchScope[]): Promise<KillSwitch[]>;
+  /** Every engaged switch. */
+  listEngaged(): Promise<KillSwitch[]>;
+  set(sw: KillSwitch): Promise<void>;
+}
+
+export type TokenDecision = { granted: true; remaining: number } | { granted: false; retryAfterMs: number };
+
+/**
+ * Token buckets shared by every replica: a take is one conditional decrement, so concurrent
+ * takes never grant more tokens than the bucket holds.
+ */
+export interface RateLimitStore {
+  take(bucket: string, capacity: number, ratePerMinute: number): Promise<TokenDecision>;
+  /** Current token counts, for snapshots and metrics. */
+  peek(bucket: string): Promise<number | undefined>;
+}
+
+export interface Cooldown {
+  key: string;
+  until: string;
+  owner: string;
+}
+
+/** Cooldowns per runbook and target, so the same fix does not loop on a flapping alert. */
+export interface CooldownStore {
+  get(key: string): Promise<Cooldown | undefined>;
+  /** Starts a cooldown unless another owner holds an unexpired one; true when this owner holds it. */
+  claim(key: string, owner: string, until: Date): Promise<boolean>;
+  listActive(): Promise<Cooldown[]>;
 }
 
 export type AutomationStatus =

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import { auditLifecycle } from './ingest-alerts.js';
 import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { advanceProposal, withdrawProposal } from './advance-proposal.js';
+import { MANUAL_PREFIX } from './remediate.js';
 
 /**
  * Brings an incident's side effects up to date with its stored state: root message, lifecycle
@@ -32,6 +33,8 @@ export async function processIncident(deps: ServiceDeps, incidentId: string): Pr
 async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<void> {
   const { runbooks, policy } = deps.catalogue;
   for (const alert of firingAlerts(incident)) {
+    // A /remediate request carries its own proposal; it is not matched against the catalogue.
+    if (alert.fingerprint.startsWith(MANUAL_PREFIX)) continue;
     const matches = matchingRunbooks(runbooks, { name: alert.name, source: alert.source, labels: alert.labels });
     if (matches.length === 0) {
       await deps.audit.record({
@@ -71,6 +74,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
         plan,
         status: 'diagnosing',
         requestedBy: 'automated',
+        context: { labels: alert.labels, annotations: alert.annotations },
         approvalsRequired: approvalsRequired(policy, plan),
         approvals: [],
         createdAt: now,

@@ -31,5 +31,8 @@ export function createSlackIncidentChannel(chat: ChatPort): IncidentChannel {
     async notifyUser(channel, user, text, threadTs) {
       await chat.postEphemeral(channel, user, text, threadTs);
     },
+    async announce(channel, text) {
+      await chat.postMessage(channel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    },
   };
 }

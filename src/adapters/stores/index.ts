@@ -1,6 +1,9 @@
-import type { AuditStore, ControlStore, IncidentStore, ProposalStore } from '../../services/ports.js';
+import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
+import { createDynamoCooldownStore } from './dynamo-cooldown-store.js';
+import { createDynamoKillSwitchStore } from './dynamo-kill-switch-store.js';
+import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
 import { createDynamoIncidentStore } from './dynamo-incident-store.js';
 import { createDynamoProposalStore } from './dynamo-proposal-store.js';
 import type { DynamoStoreOptions } from './store-options.js';
@@ -15,6 +18,9 @@ export interface Stores {
   proposals: ProposalStore;
   audit: AuditStore;
   controls: ControlStore;
+  killSwitches: KillSwitchStore;
+  rateLimits: RateLimitStore;
+  cooldowns: CooldownStore;
 }
 
 /** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
@@ -24,5 +30,8 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     proposals: createDynamoProposalStore(options),
     audit: createDynamoAuditStore(options),
     controls: createDynamoControlStore(options),
+    killSwitches: createDynamoKillSwitchStore(options),
+    rateLimits: createDynamoRateLimitStore(options),
+    cooldowns: createDynamoCooldownStore(options),
   };
 }

@@ -73,3 +73,15 @@ export function renderPlan(runbook: Runbook, ctx: TemplateContext): PlanResult {
   if (!base.target) return { ok: false, code: 'PARAMETER_INVALID', parameter: 'target', reason: 'target rendered to an empty value' };
   return { ok: true, plan: { ...base, digest: planDigest(base) } };
 }
+
+/**
+ * The plan that undoes `plan`: the runbook's rollback document on the same target with the same
+ * rendered parameters. It is a plan of its own (own digest), so approving it approves exactly it.
+ */
+export function rollbackPlanOf(plan: Plan): Plan | undefined {
+  const step = plan.rollback?.step;
+  if (!step) return undefined;
+  const { digest: _digest, rollback: _rollback, ...rest } = plan;
+  const base: Omit<Plan, 'digest'> = { ...rest, title: `Roll back: ${plan.rollback?.description ?? plan.title}`, action: step, diagnostics: [] };
+  return { ...base, digest: planDigest(base) };
+}

@@ -38,6 +38,7 @@ export function aProposal(id: string, overrides: Partial<Proposal> = {}): Propos
     id,
     incidentId: 'INC-1',
     round: 0,
+    context: { labels: { cluster: 'prod', service: 'api' }, annotations: {} },
     plan: {
       runbookId: 'ecs-restart',
       runbookVersion: 1,

@@ -1,0 +1,74 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { ingestScenario } from './scenarios/ingest.js';
+import { slackAckScenario } from './scenarios/slack-ack.js';
+import type { Row, Scenario } from './row.js';
+
+/**
+ * `npm run bench [-- words...]`: runs each scenario (or those whose name contains one of the words) against a fresh in-process bot on the embedded store and
+ * prints one table. A report, not a test: a missed target prints FAIL and the exit code stays 0;
+ * only a scenario that could not run at all sets exit code 1, since then its figures are missing.
+ */
+const scenarios: Scenario[] = [
+  ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
+  ingestScenario({ kind: 'burst', concurrency: 10 }),
+  slackAckScenario,
+];
+
+function format(value: number): string {
+  if (Number.isNaN(value)) return 'n/a';
+  if (Number.isInteger(value)) return String(value);
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+function verdict(row: Row): string {
+  if (row.pass === undefined) return '';
+  return row.pass ? 'PASS' : 'FAIL';
+}
+
+function printTable(rows: Row[]): void {
+  const cells = rows.map((r) => [r.name, format(r.value), r.unit, r.target ?? '', verdict(r)]);
+  const header = ['metric', 'value', 'unit', 'target', 'result'];
+  const widths = header.map((h, col) => Math.max(h.length, ...cells.map((c) => c[col]!.length)));
+  const line = (c: string[]) => c.map((cell, col) => (col === 1 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  console.log(`chatops bench: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem())} RAM, node ${process.version}, ${os.platform()}/${os.arch()}`);
+  console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true, bot, fake Slack and load generator in one process\n');
+  const words = process.argv.slice(2).map((w) => w.toLowerCase());
+  const chosen = words.length === 0 ? scenarios : scenarios.filter((s) => words.some((w) => s.name.toLowerCase().includes(w)));
+  const rows: Row[] = [];
+  const started = performance.now();
+  for (const scenario of chosen) {
+    const t0 = performance.now();
+    process.stdout.write(`running: ${scenario.name} ... `);
+    try {
+      const result = await scenario.run();
+      rows.push(...result);
+      console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      console.log('did not complete');
+      console.error(err);
+      process.exitCode = 1;
+    }
+  }
+  console.log('');
+  printTable(rows);
+  const targeted = rows.filter((r) => r.pass !== undefined);
+  const failed = targeted.filter((r) => !r.pass);
+  const memory = process.memoryUsage();
+  console.log('');
+  console.log(`targets: ${targeted.length - failed.length}/${targeted.length} PASS${failed.length ? `; FAIL: ${failed.map((r) => r.name).join(', ')}` : ''}`);
+  console.log(`RSS after the run: ${mb(memory.rss)} (peak ${mb(process.resourceUsage().maxRSS * 1024)}), heap used ${mb(memory.heapUsed)}; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+await main();

@@ -1,0 +1,90 @@
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RateLimitStore } from '../../services/ports.js';
+import { ConflictError, systemClock } from '../../services/ports.js';
+import { storeCall } from './dynamo-client.js';
+import type { DynamoStoreOptions } from './store-options.js';
+import { tableNames } from './tables.js';
+
+const MAX_ROUNDS = 20;
+
+/**
+ * Token buckets on single items. A take is `SET tokens = tokens - 1 IF tokens >= 1`: DynamoDB
+ * applies conditional updates of one item one at a time, so N concurrent takes against k tokens
+ * grant exactly k, whichever replica they come from. Only when the bucket looks empty is it
+ * refilled (elapsed time × rate, capped at capacity), itself a conditional write on `refilledAt`.
+ */
+export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): RateLimitStore {
+  const TableName = tableNames(prefix).controls;
+  const key = (bucket: string) => ({ pk: `bucket#${bucket}` });
+
+  async function tryTake(bucket: string): Promise<number | undefined> {
+    try {
+      const out = await storeCall(
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(bucket),
+            UpdateExpression: 'SET tokens = tokens - :one',
+            ConditionExpression: 'tokens >= :one',
+            ExpressionAttributeValues: { ':one': 1 },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return Number(out.Attributes?.tokens ?? 0);
+    } catch (err) {
+      if (err instanceof ConflictError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Returns the tokens available after a refill, or throws ConflictError when another writer refilled first. */
+  async function refill(bucket: string, capacity: number, ratePerMinute: number): Promise<number> {
+    const now = clock.now().getTime();
+    const current = await storeCall(doc.send(new GetCommand({ TableName, Key: key(bucket), ConsistentRead: true })));
+    const item = current.Item;
+    if (!item) {
+      await storeCall(doc.send(new PutCommand({ TableName, Item: { ...key(bucket), itemType: 'bucket', tokens: capacity, refilledAt: now }, ConditionExpression: 'attribute_not_exists(pk)' })));
+      return capacity;
+    }
+    const tokens = Number(item.tokens);
+    const refilledAt = Number(item.refilledAt);
+    const next = Math.min(capacity, tokens + (Math.max(0, now - refilledAt) * ratePerMinute) / 60_000);
+    if (next < 1) return next;
+    await storeCall(
+      doc.send(
+        new UpdateCommand({
+          TableName,
+          Key: key(bucket),
+          UpdateExpression: 'SET tokens = :t, refilledAt = :now',
+          ConditionExpression: 'refilledAt = :old',
+          ExpressionAttributeValues: { ':t': next, ':now': now, ':old': refilledAt },
+        }),
+      ),
+    );
+    return next;
+  }
+
+  return {
+    async take(bucket, capacity, ratePerMinute) {
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const remaining = await tryTake(bucket);
+        if (remaining !== undefined) return { granted: true, remaining };
+        let available: number;
+        try {
+          available = await refill(bucket, capacity, ratePerMinute);
+        } catch (err) {
+          if (err instanceof ConflictError) continue; // someone else refilled: try to take again
+          throw err;
+        }
+        if (available < 1) return { granted: false, retryAfterMs: Math.ceil(((1 - available) * 60_000) / ratePerMinute) };
+      }
+      // Could not decide under contention: refuse rather than guess (fail closed).
+      return { granted: false, retryAfterMs: 1000 };
+    },
+    async peek(bucket) {
+      const out = await storeCall(doc.send(new GetCommand({ TableName, Key: key(bucket), ConsistentRead: true })));
+      return out.Item ? Number(out.Item.tokens) : undefined;
+    },
+  };
+}

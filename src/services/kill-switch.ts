@@ -1,0 +1,93 @@
+import { scopeCovers } from '../core/commands/kill-switch-command.js';
+import { authorityFor } from '../core/policy/authority.js';
+import type { Actor } from '../core/policy/authority.js';
+import type { ServiceDeps } from './deps.js';
+
+/** Audit partition for controls that belong to no incident (kill switches). */
+export const CONTROLS_AUDIT = 'CONTROLS';
+
+export interface KillSwitchReply {
+  ok: boolean;
+  message: string;
+  /** Executions stopped by --abort-running: runs after the reply, since stopping takes a while. */
+  abort?: () => Promise<string>;
+}
+
+export async function killSwitchStatus(deps: ServiceDeps): Promise<string> {
+  const engaged = await deps.killSwitches.listEngaged();
+  if (engaged.length === 0) return 'No kill switch is engaged: actions may run (subject to the other guards).';
+  const lines = engaged.map((s) => `• \`${s.scope}\`: engaged by <@${s.by}> (${s.authority}) at ${s.at}${s.reason ? `: ${s.reason}` : ''}`);
+  return `*Engaged kill switches*\n${lines.join('\n')}`;
+}
+
+/**
+ * Engages or releases a switch. Who may do which comes from policy.yaml (`kill_switch.engage`,
+ * `kill_switch.release`); every change and every refusal is audited and announced.
+ */
+export async function setKillSwitch(
+  deps: ServiceDeps,
+  actor: Actor,
+  command: { op: 'on' | 'off'; scope: string; reason: string; abortRunning: boolean },
+): Promise<KillSwitchReply> {
+  const { policy } = deps.catalogue;
+  const allowed = command.op === 'on' ? policy.kill_switch.engage : policy.kill_switch.release;
+  const authority = authorityFor(policy, actor, allowed);
+  const at = deps.clock.now().toISOString();
+  const base = { incidentId: CONTROLS_AUDIT, trigger: 'slack', operator: actor.userId, action: `kill-switch ${command.op}`, targetResource: command.scope };
+  if (!authority) {
+    deps.metrics.guardRefused('kill_switch_permission');
+    await deps.audit.record({ ...base, kind: 'killswitch.refused', stepKey: `killswitch-refused:${actor.userId}:${at}`, outcome: 'FAILURE', details: { op: command.op, reason: `not in ${allowed.join(', ')}` } });
+    return { ok: false, message: `Refused: turning kill switches ${command.op} needs one of ${allowed.join(', ')}.` };
+  }
+  await deps.killSwitches.set({ scope: command.scope, engaged: command.op === 'on', by: actor.userId, authority, at, ...(command.reason ? { reason: command.reason } : {}) });
+  await deps.audit.record({
+    ...base,
+    kind: command.op === 'on' ? 'killswitch.engaged' : 'killswitch.released',
+    stepKey: `killswitch:${command.scope}:${command.op}:${at}`,
+    outcome: 'SUCCESS',
+    authority,
+    details: { scope: command.scope, reason: command.reason, abortRunning: command.abortRunning },
+  });
+  const verb = command.op === 'on' ? ':octagonal_sign: engaged' : ':large_green_circle: released';
+  const announcement = `Kill switch \`${command.scope}\` ${verb} by <@${actor.userId}>${command.reason ? `: ${command.reason}` : ''}`;
+  if (deps.defaultChannel) void deps.channel.announce(deps.defaultChannel, announcement).catch((err: unknown) => deps.log.warn({ err }, 'could not announce the kill switch'));
+  deps.log.warn({ scope: command.scope, op: command.op, by: actor.userId }, 'kill switch changed');
+  const reply: KillSwitchReply = {
+    ok: true,
+    message: `Kill switch \`${command.scope}\` is ${command.op === 'on' ? 'engaged: no new action in that scope will start' : 'released'}.`,
+  };
+  if (command.abortRunning) reply.abort = () => abortRunning(deps, actor, command.scope, authority);
+  return reply;
+}
+
+/** --abort-running: StopAutomationExecution for every running action in scope; says which. */
+async function abortRunning(deps: ServiceDeps, actor: Actor, scope: string, authority: string): Promise<string> {
+  const running = (await deps.proposals.listByStatus(['running'])).filter((p) => scopeCovers(scope, p.plan));
+  const lines: string[] = [];
+  for (const p of running) {
+    if (!p.executionId) continue;
+    let outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS';
+    let error: string | undefined;
+    try {
+      await deps.executor.stop(p.executionId);
+    } catch (err) {
+      outcome = 'FAILURE';
+      error = (err as Error).message;
+    }
+    await deps.audit.record({
+      incidentId: p.incidentId,
+      kind: 'action.aborted',
+      stepKey: `aborted:${p.id}`,
+      trigger: 'kill-switch',
+      outcome,
+      operator: actor.userId,
+      authority,
+      runbook: p.plan.runbookId,
+      targetResource: p.plan.target,
+      executionId: p.executionId,
+      details: { scope, error },
+    });
+    lines.push(`• ${p.incidentId}: \`${p.plan.runbookId}\` on \`${p.plan.target}\` (execution \`${p.executionId}\`)${error ? `: could not stop: ${error}` : ': stop requested'}`);
+  }
+  return lines.length === 0 ? `No running action in \`${scope}\` to stop.` : `Stopping ${lines.length} running action(s) in \`${scope}\`:\n${lines.join('\n')}`;
+}
