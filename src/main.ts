@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -114,6 +115,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     metrics,
     tasks,
     dryRun: config.DRY_RUN,
+    replicaId: randomUUID(),
     sleep,
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

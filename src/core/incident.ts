@@ -33,6 +33,8 @@ export interface Incident {
   /** Slack channel and root message timestamp, once posted. */
   channel?: string;
   slackTs?: string;
+  /** Which replica is posting the root message, and since when: only one may post it. */
+  slackClaim?: { by: string; at: string };
   alerts: Record<string, IncidentAlert>;
   openedAt: string;
   updatedAt: string;

@@ -21,6 +21,8 @@ export interface ServiceDeps {
   log: Logger;
   metrics: Metrics;
   tasks: BackgroundTasks;
+  /** This process's identity among replicas sharing the store (claims, leases). */
+  replicaId: string;
   /** DRY_RUN: record what would run, call nothing that changes state. */
   dryRun: boolean;
   /** SLACK_INCIDENT_CHANNEL, unless an alert names its own. */

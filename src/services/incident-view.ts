@@ -32,12 +32,38 @@ export async function updateIncident(
   throw new ConflictError(`incident ${incidentId} kept changing; gave up after 8 attempts`);
 }
 
-/** Posts the root message once and remembers its ts, so every later step threads under it. */
+/** A claim older than this is taken over: its replica stopped before posting. */
+const ROOT_CLAIM_TTL_MS = 60_000;
+
+/**
+ * Posts the root message once and remembers its ts, so every later step threads under it. Two
+ * replicas handling the same first alert race on a version-conditional claim; the loser waits
+ * for the winner's ts instead of posting a second root message.
+ */
 export async function ensureRootMessage(deps: ServiceDeps, incident: Incident): Promise<Incident> {
   if (!deps.channel.enabled || incident.slackTs || !incident.channel) return incident;
   const channel = incident.channel;
-  const ts = await deps.channel.postRoot(channel, { incident, proposals: await deps.proposals.listByIncident(incident.id) });
-  return (await updateIncident(deps, incident.id, (current) => (current.slackTs ? undefined : { ...current, slackTs: ts }))) ?? incident;
+  const now = deps.clock.now();
+  const claimed = await updateIncident(deps, incident.id, (current) => {
+    if (current.slackTs) return undefined;
+    const held = current.slackClaim;
+    if (held && held.by !== deps.replicaId && now.getTime() - Date.parse(held.at) < ROOT_CLAIM_TTL_MS) return undefined;
+    return { ...current, slackClaim: { by: deps.replicaId, at: now.toISOString() } };
+  });
+  if (!claimed || claimed.slackTs) return claimed ?? incident;
+  if (claimed.slackClaim?.by !== deps.replicaId) return waitForRoot(deps, incident);
+  const ts = await deps.channel.postRoot(channel, { incident: claimed, proposals: await deps.proposals.listByIncident(incident.id) });
+  return (await updateIncident(deps, incident.id, (current) => (current.slackTs ? undefined : { ...current, slackTs: ts }))) ?? claimed;
+}
+
+async function waitForRoot(deps: ServiceDeps, incident: Incident): Promise<Incident> {
+  for (let i = 0; i < 100; i++) {
+    const current = await deps.incidents.get(incident.id);
+    if (!current || current.slackTs) return current ?? incident;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  deps.log.warn({ incidentId: incident.id }, 'another replica claimed the root message but has not posted it yet');
+  return incident;
 }
 
 /** Brings the root message up to date (the Slack outbox coalesces rapid updates). */

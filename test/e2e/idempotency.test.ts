@@ -172,6 +172,8 @@ describe('two bot replicas on one store', () => {
     expect(incidents[0]?.proposals).toHaveLength(1);
     expect(await audit(a, 'kind=alert.received')).toHaveLength(1);
     expect(a.ssm.executions.map((e) => e.documentName)).toEqual(['ChatOps-CollectDiagnostics-EC2']);
+    const roots = a.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === undefined);
+    expect(roots, 'one root message for the incident, whichever replica posted it').toHaveLength(1);
   });
 
   it('start exactly one execution when two people click Approve, each click reaching a different replica', async () => {
