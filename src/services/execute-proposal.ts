@@ -169,16 +169,20 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
   if (!running || running.status !== 'running') return;
   let executionId = running.executionId;
   if (!executionId) {
-    const kill = await checkKillSwitches(deps, running.plan);
-    if (!kill.allowed) {
-      await recordRefusal(deps, running, kill, 'running');
-      return;
-    }
     const request = running.request ?? automationRequest(running);
+    let refusal: Extract<GuardVerdict, { allowed: false }> | undefined;
+    const beforeAttempt = async () => {
+      const kill = await checkKillSwitches(deps, running.plan);
+      if (!kill.allowed) {
+        refusal = kill;
+        throw new Error(kill.reason);
+      }
+    };
     try {
-      executionId = await deps.executor.start(request);
+      executionId = await deps.executor.start(request, { beforeAttempt });
     } catch (err) {
-      await finish(deps, running, 'failed', { lastError: (err as Error).message });
+      if (refusal) await recordRefusal(deps, running, refusal, 'running');
+      else await finish(deps, running, 'failed', { lastError: (err as Error).message });
       return;
     }
     const started = executionId;

@@ -159,7 +159,14 @@ export interface AutomationExecution {
 
 /** AWS Systems Manager Automation, or anything that behaves like it. */
 export interface AutomationExecutor {
-  start(request: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string }): Promise<string>;
+  /**
+   * Starts an automation. `beforeAttempt` runs before each attempt, retries of transient errors
+   * included; if it throws, nothing is sent and the start fails with that error.
+   */
+  start(
+    request: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string },
+    options?: { beforeAttempt?: () => Promise<void> },
+  ): Promise<string>;
   get(executionId: string): Promise<AutomationExecution>;
   stop(executionId: string): Promise<void>;
 }

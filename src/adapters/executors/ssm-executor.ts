@@ -57,12 +57,14 @@ export function createSsmExecutor(options: SsmExecutorOptions): AutomationExecut
   }
 
   return {
-    async start({ DocumentName, Parameters, ClientToken }) {
+    async start({ DocumentName, Parameters, ClientToken }, startOptions) {
       // Retrying a start is safe only because of the ClientToken: if the first attempt reached SSM
       // and only its answer was lost, SSM returns the same execution instead of starting another.
-      const output = await call('StartAutomationExecution', { documentName: DocumentName, clientToken: ClientToken }, () =>
-        client.send(new StartAutomationExecutionCommand({ DocumentName, Parameters, ClientToken })),
-      );
+      // `beforeAttempt` runs before every attempt, retries included: the guards' last word.
+      const output = await call('StartAutomationExecution', { documentName: DocumentName, clientToken: ClientToken }, async () => {
+        await startOptions?.beforeAttempt?.();
+        return client.send(new StartAutomationExecutionCommand({ DocumentName, Parameters, ClientToken }));
+      });
       if (!output.AutomationExecutionId) {
         throw new AutomationError({
           operation: 'StartAutomationExecution',

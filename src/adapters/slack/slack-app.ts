@@ -4,6 +4,7 @@ import { SlackHttpReceiver } from './http-receiver.js';
 import { pinoSlackLogger } from './web-client.js';
 import type { SlackListenerContext } from './listeners/context.js';
 import { register as registerActions } from './listeners/actions/index.js';
+import { register as registerCommands } from './listeners/commands/index.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -38,5 +39,6 @@ export function createSlackApp(options: SlackAppOptions): { app: App; http?: Sla
     logger,
   });
   registerActions(app, options.context);
+  registerCommands(app, options.context);
   return http ? { app, http } : { app };
 }

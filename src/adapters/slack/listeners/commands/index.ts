@@ -1,0 +1,12 @@
+import type { App } from '@slack/bolt';
+import { REMEDIATE_CONFIRM } from '../../blocks/remediate-preview.js';
+import type { SlackListenerContext } from '../context.js';
+import { killSwitchCommand } from './kill-switch.js';
+import { remediateCommand, remediateConfirm } from './remediate.js';
+
+/** Slash commands (DESIGN §2.4). */
+export function register(app: App, ctx: SlackListenerContext): void {
+  app.command('/kill-switch', killSwitchCommand(ctx));
+  app.command('/remediate', remediateCommand(ctx));
+  app.action(REMEDIATE_CONFIRM, remediateConfirm(ctx));
+}
