@@ -30,6 +30,8 @@ import type { Clock } from './services/ports.js';
 import { systemClock } from './services/ports.js';
 import { mirrorAuditToThread } from './services/thread-mirror.js';
 import { resumeWork } from './services/resume-work.js';
+import { startScheduler } from './adapters/scheduler/cron-scheduler.js';
+import { jobs } from './jobs/index.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -42,6 +44,8 @@ export interface StartOptions {
   pollIntervalMs?: { initial: number; max: number };
   /** Minimum spacing of Slack calls per channel (Slack allows about one a second). */
   slackMinIntervalMs?: number;
+  /** false: do not start the cron scheduler (tests run jobs directly). */
+  scheduler?: boolean;
   /** How the caller's address is read (tests simulate a non-loopback caller). */
   remoteAddress?: RemoteAddress;
 }
@@ -173,6 +177,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(deps, stores.leases, jobs);
+
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
       await tasks.idle();
@@ -188,6 +194,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     log,
     settle,
     async close() {
+      stopScheduler();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([settle(), sleep(10_000)]);
       if (config.SLACK_APP_TOKEN) await slack?.app.stop();

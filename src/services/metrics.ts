@@ -5,6 +5,7 @@ export interface Metrics {
   action(outcome: string): void;
   auditWrite(seconds: number, ok: boolean): void;
   guardRefused(guard: string): void;
+  jobRun(job: string, outcome: 'success' | 'failure' | 'lease_error'): void;
 }
 
 export const noMetrics: Metrics = {
@@ -13,4 +14,5 @@ export const noMetrics: Metrics = {
   action: () => undefined,
   auditWrite: () => undefined,
   guardRefused: () => undefined,
+  jobRun: () => undefined,
 };

@@ -188,6 +188,12 @@ export interface ChatPort {
   postEphemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
 }
 
+/** Leases: one replica per scheduled tick (and per other singleton work). */
+export interface LeaseStore {
+  /** True when `owner` now holds `key` until `until`: nobody held it, or the holding lease expired. */
+  acquire(key: string, owner: string, until: Date): Promise<boolean>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -9,6 +9,7 @@ export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetr
   const incidents = new Counter({ name: 'chatops_incidents_opened_total', help: 'Incidents opened', registers: [registry] });
   const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by outcome', labelNames: ['outcome'], registers: [registry] });
   const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
+  const jobRuns = new Counter({ name: 'chatops_job_runs_total', help: 'Scheduled job ticks run by this replica, by job and outcome', labelNames: ['job', 'outcome'], registers: [registry] });
   const auditWrites = new Histogram({
     name: 'chatops_audit_write_seconds',
     help: 'Latency of audit appends (hash-chained conditional puts)',
@@ -23,5 +24,6 @@ export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetr
     action: (outcome) => actions.inc({ outcome }),
     auditWrite: (seconds, ok) => auditWrites.observe({ ok: String(ok) }, seconds),
     guardRefused: (guard) => guards.inc({ guard }),
+    jobRun: (job, outcome) => jobRuns.inc({ job, outcome }),
   };
 }

@@ -1,8 +1,9 @@
-import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
+import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
 import { createDynamoCooldownStore } from './dynamo-cooldown-store.js';
 import { createDynamoKillSwitchStore } from './dynamo-kill-switch-store.js';
+import { createDynamoLeaseStore } from './dynamo-lease-store.js';
 import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
 import { createDynamoIncidentStore } from './dynamo-incident-store.js';
 import { createDynamoProposalStore } from './dynamo-proposal-store.js';
@@ -21,6 +22,7 @@ export interface Stores {
   killSwitches: KillSwitchStore;
   rateLimits: RateLimitStore;
   cooldowns: CooldownStore;
+  leases: LeaseStore;
 }
 
 /** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
@@ -33,5 +35,6 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     killSwitches: createDynamoKillSwitchStore(options),
     rateLimits: createDynamoRateLimitStore(options),
     cooldowns: createDynamoCooldownStore(options),
+    leases: createDynamoLeaseStore(options),
   };
 }

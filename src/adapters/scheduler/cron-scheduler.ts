@@ -1,0 +1,23 @@
+import { CronJob } from 'cron';
+import type { Job } from '../../jobs/job.js';
+import type { ServiceDeps } from '../../services/deps.js';
+import type { LeaseStore } from '../../services/ports.js';
+import { runJobTick } from '../../services/run-job.js';
+
+/** Starts every job on its cron schedule (UTC). Returns a function that stops them all. */
+export function startScheduler(deps: ServiceDeps, leases: LeaseStore, jobs: readonly Job[]): () => void {
+  const running = jobs.map((job) =>
+    CronJob.from({
+      cronTime: job.schedule,
+      timeZone: 'UTC',
+      start: true,
+      onTick: () => {
+        const tick = new Date(Math.floor(deps.clock.now().getTime() / 60_000) * 60_000);
+        void deps.tasks.run(`job:${job.id}`, async () => {
+          await runJobTick(deps, leases, job, tick);
+        });
+      },
+    }),
+  );
+  return () => running.forEach((j) => j.stop());
+}
