@@ -25,6 +25,7 @@ import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
 import { createBackgroundTasks } from './services/background-tasks.js';
 import { disabledIncidentChannel } from './services/incident-channel.js';
+import { disabledPager } from './services/pager.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { Clock } from './services/ports.js';
 import { systemClock } from './services/ports.js';
@@ -113,6 +114,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     audit: createAuditLog({ store: stores.audit, metrics, clock }),
     executor,
     channel,
+    pager: disabledPager,
     catalogue,
     clock,
     log,

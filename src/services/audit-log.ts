@@ -7,24 +7,30 @@ export type AuditListener = (record: AuditRecord) => void;
 /** Appends audit records and tells listeners (the thread, the live SSE stream) about new ones. */
 export interface AuditLog {
   record(entry: AuditEntry): Promise<AuditRecord>;
+  /** Like record, and says whether this call wrote it (false: a retried step found it written). */
+  append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }>;
   subscribe(listener: AuditListener): () => void;
 }
 
 export function createAuditLog({ store, metrics, clock }: { store: AuditStore; metrics: Metrics; clock: Clock }): AuditLog {
   const listeners = new Set<AuditListener>();
+  async function append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
+    const started = clock.now().getTime();
+    let ok = false;
+    try {
+      const result = await store.append(entry);
+      ok = true;
+      // A retried step returns the record already written: listeners heard of it the first time.
+      if (result.created) for (const listener of listeners) listener(result.record);
+      return result;
+    } finally {
+      metrics.auditWrite((clock.now().getTime() - started) / 1000, ok);
+    }
+  }
   return {
+    append,
     async record(entry) {
-      const started = clock.now().getTime();
-      let ok = false;
-      try {
-        const { record, created } = await store.append(entry);
-        ok = true;
-        // A retried step returns the record already written: listeners heard of it the first time.
-        if (created) for (const listener of listeners) listener(record);
-        return record;
-      } finally {
-        metrics.auditWrite((clock.now().getTime() - started) / 1000, ok);
-      }
+      return (await append(entry)).record;
     },
     subscribe(listener) {
       listeners.add(listener);

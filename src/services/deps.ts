@@ -4,6 +4,7 @@ import type { AuditLog } from './audit-log.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { IncidentChannel } from './incident-channel.js';
 import type { Metrics } from './metrics.js';
+import type { Pager } from './pager.js';
 import type { AutomationExecutor, Clock, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from './ports.js';
 
 /** Everything a use case needs, passed in one object so tests pass fakes (no singletons). */
@@ -16,6 +17,8 @@ export interface ServiceDeps {
   audit: AuditLog;
   executor: AutomationExecutor;
   channel: IncidentChannel;
+  /** PagerDuty, or disabledPager when PAGERDUTY_ROUTING_KEY is unset. */
+  pager: Pager;
   catalogue: Catalogue;
   clock: Clock;
   log: Logger;

@@ -10,6 +10,7 @@ import { ensurePlanCurrent, requiredApprovals } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
+import { escalate, isCritical } from './escalate.js';
 
 export type BeginResult =
   | { outcome: 'started' }
@@ -51,6 +52,8 @@ async function recordRefusal(deps: ServiceDeps, p: Proposal, verdict: Extract<Gu
   });
   await showProposal(deps, p.id);
   await refreshRoot(deps, p.incidentId);
+  const incident = await deps.incidents.get(p.incidentId);
+  if (incident && isCritical(incident) && verdict.guard !== 'dry_run') await escalate(deps, incident, 'guard_blocked', { key: p.id, detail: verdict.reason });
 }
 
 /**
@@ -104,7 +107,11 @@ async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'fai
     details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
   });
   await showProposal(deps, p.id);
-  if (status === 'failed') await proposeRollback(deps, proposal);
+  if (status === 'failed') {
+    await proposeRollback(deps, proposal);
+    const incident = await deps.incidents.get(p.incidentId);
+    if (incident) await escalate(deps, incident, 'automation_failed', { key: p.id, detail: `${p.plan.runbookId} on ${p.plan.target}: ${proposal.lastError ?? 'failed'}` });
+  }
   await refreshRoot(deps, p.incidentId);
 }
 

@@ -6,6 +6,8 @@ export interface Metrics {
   auditWrite(seconds: number, ok: boolean): void;
   guardRefused(guard: string): void;
   jobRun(job: string, outcome: 'success' | 'failure' | 'lease_error'): void;
+  /** Escalations: what (a reason, or a PagerDuty action) and how it went (queued, delivered, failed). */
+  escalation(what: string, outcome: string): void;
 }
 
 export const noMetrics: Metrics = {
@@ -15,4 +17,5 @@ export const noMetrics: Metrics = {
   auditWrite: () => undefined,
   guardRefused: () => undefined,
   jobRun: () => undefined,
+  escalation: () => undefined,
 };

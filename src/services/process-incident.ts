@@ -10,6 +10,7 @@ import { auditLifecycle } from './ingest-alerts.js';
 import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { advanceProposal, withdrawProposal } from './advance-proposal.js';
 import { MANUAL_PREFIX } from './remediate.js';
+import { escalate, isCritical } from './escalate.js';
 
 /**
  * Brings an incident's side effects up to date with its stored state: root message, lifecycle
@@ -47,6 +48,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
         alertname: alert.name,
         details: { reason: `no runbook matches alert ${alert.name}` },
       });
+      if (isCritical(incident)) await escalate(deps, incident, 'no_runbook', { key: alert.fingerprint, detail: alert.name });
       continue;
     }
     for (const runbook of matches) {

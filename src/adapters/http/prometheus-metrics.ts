@@ -10,6 +10,7 @@ export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetr
   const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by outcome', labelNames: ['outcome'], registers: [registry] });
   const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
   const jobRuns = new Counter({ name: 'chatops_job_runs_total', help: 'Scheduled job ticks run by this replica, by job and outcome', labelNames: ['job', 'outcome'], registers: [registry] });
+  const escalations = new Counter({ name: 'chatops_escalations_total', help: 'Escalations queued, and PagerDuty events delivered or failed', labelNames: ['what', 'outcome'], registers: [registry] });
   const auditWrites = new Histogram({
     name: 'chatops_audit_write_seconds',
     help: 'Latency of audit appends (hash-chained conditional puts)',
@@ -25,5 +26,6 @@ export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetr
     auditWrite: (seconds, ok) => auditWrites.observe({ ok: String(ok) }, seconds),
     guardRefused: (guard) => guards.inc({ guard }),
     jobRun: (job, outcome) => jobRuns.inc({ job, outcome }),
+    escalation: (what, outcome) => escalations.inc({ what, outcome }),
   };
 }
