@@ -137,7 +137,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       apiUrl: config.SLACK_API_URL,
       log,
       now: () => clock.now().getTime(),
-      context: { deps, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      context: { deps, audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });

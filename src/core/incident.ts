@@ -147,3 +147,27 @@ export function applyAlert(incident: Incident, alert: Alert, now: Date): { incid
 export function firingAlerts(incident: Incident): IncidentAlert[] {
   return Object.values(incident.alerts).filter((a) => a.status === 'firing');
 }
+
+export type TransitionResult = { ok: true; incident: Incident } | { ok: false; reason: string };
+
+/** open → acknowledged. Acknowledging twice is refused with who did it first. */
+export function acknowledgeIncident(incident: Incident, userId: string, now: Date): TransitionResult {
+  if (incident.status === 'resolved') return { ok: false, reason: `${incident.id} is already resolved` };
+  if (incident.acknowledgedAt) return { ok: false, reason: `${incident.id} was already acknowledged by <@${incident.acknowledgedBy ?? '?'}> at ${incident.acknowledgedAt}` };
+  const next: Incident = { ...incident, acknowledgedAt: now.toISOString(), acknowledgedBy: userId, updatedAt: now.toISOString() };
+  if (incident.status === 'open') next.status = 'acknowledged';
+  return { ok: true, incident: next };
+}
+
+/** A person closes the incident, alerts or not. */
+export function resolveIncidentManually(incident: Incident, now: Date): TransitionResult {
+  if (incident.status === 'resolved') return { ok: false, reason: `${incident.id} is already resolved (${incident.resolvedAt})` };
+  return { ok: true, incident: { ...incident, status: 'resolved', resolvedAt: now.toISOString(), updatedAt: now.toISOString() } };
+}
+
+/** While an action runs the incident is mitigating; afterwards it falls back to acknowledged or open. */
+export function withMitigation(incident: Incident, running: boolean): Incident | undefined {
+  if (incident.status === 'resolved') return undefined;
+  const status = running ? 'mitigating' : incident.acknowledgedAt ? 'acknowledged' : 'open';
+  return status === incident.status ? undefined : { ...incident, status };
+}

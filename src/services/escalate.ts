@@ -1,6 +1,8 @@
 import type { Incident } from '../core/incident.js';
+import { authorityFor } from '../core/policy/authority.js';
+import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
-import type { PageOutcome } from './pager.js';
+import type { OnCall, PageOutcome } from './pager.js';
 import { pageSeverity } from './pager.js';
 
 export type EscalationReason = 'automation_failed' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'manual';
@@ -18,13 +20,29 @@ export function isCritical(incident: Pick<Incident, 'severity'>): boolean {
   return pageSeverity(incident.severity) === 'critical';
 }
 
+/** Who is on call, as audit details keep it (and the thread shows it). */
+async function onCallDetails(deps: ServiceDeps): Promise<Pick<OnCall, 'name' | 'slackUserId' | 'escalationLevel' | 'schedule'>[]> {
+  const onCall = deps.pager.enabled ? await deps.pager.onCall().catch(() => []) : [];
+  return onCall.map((o) => ({ name: o.name, slackUserId: o.slackUserId, escalationLevel: o.escalationLevel, schedule: o.schedule }));
+}
+
+/** Every escalation step key of a round starts with this, so it tells whether the round paged. */
+function roundPrefix(round: number): string {
+  return `escalation:${round}:`;
+}
+
 /**
  * Pages the on-call for an incident: one PagerDuty trigger per (incident, reason, key), audited
  * and said in the thread with who is on call. Paging is queued: this returns at once.
  */
-export async function escalate(deps: ServiceDeps, incident: Incident, reason: EscalationReason, opts: { key?: string; operator?: string; detail?: string } = {}): Promise<void> {
-  const stepKey = `escalation:${incident.round}:${reason}:${opts.key ?? ''}`;
-  const onCall = deps.pager.enabled ? await deps.pager.onCall().catch(() => []) : [];
+export async function escalate(
+  deps: ServiceDeps,
+  incident: Incident,
+  reason: EscalationReason,
+  opts: { key?: string; operator?: string; authority?: string; detail?: string } = {},
+): Promise<void> {
+  const stepKey = `${roundPrefix(incident.round)}${reason}:${opts.key ?? ''}`;
+  const onCall = await onCallDetails(deps);
   const { created } = await deps.audit.append({
     incidentId: incident.id,
     kind: 'escalation.triggered',
@@ -32,11 +50,12 @@ export async function escalate(deps: ServiceDeps, incident: Incident, reason: Es
     trigger: reason,
     outcome: deps.pager.enabled ? 'SUCCESS' : 'SKIPPED',
     operator: opts.operator ?? 'automated',
+    ...(opts.authority ? { authority: opts.authority } : {}),
     details: {
       reason: describeReason[reason],
       detail: opts.detail,
       paged: deps.pager.enabled,
-      onCall: onCall.map((o) => ({ name: o.name, slackUserId: o.slackUserId, escalationLevel: o.escalationLevel })),
+      onCall,
       ...(deps.pager.enabled ? {} : { note: 'PAGERDUTY_ROUTING_KEY is not set: nobody was paged' }),
     },
   });
@@ -53,7 +72,10 @@ export async function escalate(deps: ServiceDeps, incident: Incident, reason: Es
   });
 }
 
-/** Records a PagerDuty event's final delivery: a failure is audited, counted and shown in the thread. */
+/**
+ * Records a PagerDuty event's final delivery: a failure is audited, counted and shown in the thread
+ * with who is on call, so people can reach them another way.
+ */
 export async function recordPageOutcome(deps: ServiceDeps, outcome: PageOutcome): Promise<void> {
   deps.metrics.escalation(outcome.action, outcome.delivered ? 'delivered' : 'failed');
   if (outcome.delivered) return;
@@ -64,6 +86,74 @@ export async function recordPageOutcome(deps: ServiceDeps, outcome: PageOutcome)
     trigger: 'pagerduty',
     outcome: 'FAILURE',
     operator: 'automated',
-    details: { action: outcome.action, attempts: outcome.attempts, error: outcome.error },
+    details: { action: outcome.action, attempts: outcome.attempts, error: outcome.error, onCall: await onCallDetails(deps) },
   });
+}
+
+/** What the person who clicked Escalate is told (ephemeral). */
+export type EscalationReply = { ok: boolean; message: string };
+
+/**
+ * The Escalate button: anyone holding any authority in the policy may page the on-call by hand;
+ * anyone else is refused, and the refusal is audited. Each click is its own escalation (keyed by
+ * time); PagerDuty folds them into the incident's one PagerDuty incident (same dedup_key).
+ */
+export async function escalateByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<EscalationReply> {
+  const incident = await deps.incidents.get(incidentId);
+  if (!incident) return { ok: false, message: 'This incident no longer exists.' };
+  const authority = authorityFor(deps.catalogue.policy, actor, Object.keys(deps.catalogue.policy.authorities));
+  if (!authority) {
+    const reason = `<@${actor.userId}> holds no authority in the policy`;
+    deps.metrics.guardRefused('no_authority');
+    await deps.audit.record({
+      incidentId: incident.id,
+      kind: 'escalation.refused',
+      stepKey: `escalation-refused:${actor.userId}:${deps.clock.now().toISOString()}`,
+      trigger: 'slack',
+      outcome: 'FAILURE',
+      operator: actor.userId,
+      details: { code: 'NO_AUTHORITY', reason },
+    });
+    return { ok: false, message: `Refused: ${reason}.` };
+  }
+  if (incident.status === 'resolved') return { ok: false, message: `Nothing to escalate: ${incident.id} is resolved.` };
+  await escalate(deps, incident, 'manual', { operator: actor.userId, authority, key: deps.clock.now().toISOString() });
+  if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
+  return { ok: true, message: `Paged the on-call for ${incident.id}. The thread says who is on call.` };
+}
+
+/**
+ * Tells PagerDuty an incident was acknowledged or resolved: once per round (audited, so a retried
+ * step or a second replica sends it once) and only when this round paged, so incidents nobody was
+ * paged for cost PagerDuty nothing.
+ */
+async function followInPagerDuty(deps: ServiceDeps, incident: Incident, action: 'acknowledge' | 'resolve', operator: string): Promise<void> {
+  if (!deps.pager.enabled) return;
+  const stepKey = `pagerduty-${action}:${incident.round}`;
+  const records = await deps.audit.chain(incident.id);
+  if (records.some((r) => r.stepKey === stepKey)) return;
+  const paged = records.some((r) => r.kind === 'escalation.triggered' && r.outcome === 'SUCCESS' && r.stepKey.startsWith(roundPrefix(incident.round)));
+  if (!paged) return;
+  const { created } = await deps.audit.append({
+    incidentId: incident.id,
+    kind: action === 'resolve' ? 'escalation.resolved' : 'escalation.acknowledged',
+    stepKey,
+    trigger: action === 'resolve' ? 'incident.resolved' : 'incident.acknowledged',
+    outcome: 'SUCCESS',
+    operator,
+  });
+  if (!created) return;
+  deps.metrics.escalation(action, 'queued');
+  if (action === 'resolve') deps.pager.resolve(incident.id);
+  else deps.pager.acknowledge(incident.id);
+}
+
+/** Call when an incident is acknowledged (button or `/incident ack`): acknowledges its page. */
+export function acknowledgePage(deps: ServiceDeps, incident: Incident, operator: string): Promise<void> {
+  return followInPagerDuty(deps, incident, 'acknowledge', operator);
+}
+
+/** Call when an incident has resolved: resolves its page. */
+export function resolvePage(deps: ServiceDeps, incident: Incident): Promise<void> {
+  return followInPagerDuty(deps, incident, 'resolve', 'automated');
 }

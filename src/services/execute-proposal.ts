@@ -11,6 +11,7 @@ import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
 import { escalate, isCritical } from './escalate.js';
+import { trackMitigation } from './incident-lifecycle.js';
 
 export type BeginResult =
   | { outcome: 'started' }
@@ -107,6 +108,7 @@ async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'fai
     details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
   });
   await showProposal(deps, p.id);
+  await trackMitigation(deps, p.incidentId);
   if (status === 'failed') {
     await proposeRollback(deps, proposal);
     const incident = await deps.incidents.get(p.incidentId);
@@ -195,6 +197,7 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
     const started = executionId;
     await updateProposal(deps, proposalId, (p) => (p.executionId ? undefined : { ...p, executionId: started, executionStatus: 'Pending' }));
     await deps.audit.record({ ...auditBase(running), kind: 'action.started', stepKey: `started:${proposalId}`, outcome: 'SUCCESS', executionId, details: { request } });
+    await trackMitigation(deps, running.incidentId);
     await showProposal(deps, proposalId);
     await refreshRoot(deps, running.incidentId);
   }

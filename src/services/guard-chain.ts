@@ -38,11 +38,20 @@ export async function checkKillSwitches(deps: ServiceDeps, plan: Pick<Plan, 'ser
   }
 }
 
+/**
+ * Who a run's cooldown belongs to. A rollback has the same runbook and target as the failed run it
+ * undoes, so it acts under (and extends) that run's cooldown: otherwise the failure's own cooldown
+ * would block the rollback it offers.
+ */
+function cooldownOwner(p: Proposal): string {
+  return p.rollbackOf ?? p.id;
+}
+
 async function checkCooldown(deps: ServiceDeps, p: Proposal): Promise<GuardVerdict> {
   if (!p.plan.cooldownMs) return { allowed: true };
   try {
     const active = await deps.cooldowns.get(cooldownKey(p.plan));
-    if (!active || active.owner === p.id) return { allowed: true };
+    if (!active || active.owner === cooldownOwner(p)) return { allowed: true };
     const retryAfterMs = Date.parse(active.until) - deps.clock.now().getTime();
     return { allowed: false, guard: 'cooldown', retryAfterMs, reason: `${p.plan.runbookId} ran on ${p.plan.target} recently; cooldown ends in ${seconds(retryAfterMs)} (${active.until})` };
   } catch (err) {
@@ -82,7 +91,7 @@ async function claimCooldown(deps: ServiceDeps, p: Proposal): Promise<GuardVerdi
   if (!p.plan.cooldownMs) return { allowed: true };
   try {
     const until = new Date(deps.clock.now().getTime() + p.plan.cooldownMs);
-    if (await deps.cooldowns.claim(cooldownKey(p.plan), p.id, until)) return { allowed: true };
+    if (await deps.cooldowns.claim(cooldownKey(p.plan), cooldownOwner(p), until)) return { allowed: true };
     return { allowed: false, guard: 'cooldown', reason: `${p.plan.runbookId} on ${p.plan.target} was just started by another action` };
   } catch (err) {
     return undecided('cooldown', err);

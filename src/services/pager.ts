@@ -31,6 +31,8 @@ export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
  */
 export interface Pager {
   readonly enabled: boolean;
+  /** True when `onCall` can ask PagerDuty (PAGERDUTY_API_TOKEN is set), even if paging is off. */
+  readonly onCallEnabled?: boolean;
   trigger(event: PageTrigger): void;
   acknowledge(incidentId: string): void;
   resolve(incidentId: string): void;

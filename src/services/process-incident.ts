@@ -11,6 +11,7 @@ import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { advanceProposal, withdrawProposal } from './advance-proposal.js';
 import { MANUAL_PREFIX } from './remediate.js';
 import { escalate, isCritical } from './escalate.js';
+import { completeResolution } from './incident-lifecycle.js';
 
 /**
  * Brings an incident's side effects up to date with its stored state: root message, lifecycle
@@ -25,6 +26,7 @@ export async function processIncident(deps: ServiceDeps, incidentId: string): Pr
   if (incident.status === 'resolved') {
     const proposals = await deps.proposals.listByIncident(incident.id);
     for (const p of proposals) if (p.status === 'pending_approval' || p.status === 'diagnosing') await withdrawProposal(deps, p.id, 'the incident resolved before it ran');
+    await completeResolution(deps, incident);
   } else {
     await proposeRunbooks(deps, incident);
   }

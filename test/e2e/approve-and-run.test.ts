@@ -76,7 +76,8 @@ describe('alert → Slack thread → diagnostics → proposal → approval → S
   it('keeps a complete audit trail, in order, with an intact hash chain', async () => {
     const { records } = await h.api<{ records: AuditRecord[] }>('/api/audit?incident=INC-1&n=100');
     const kinds = records.map((r) => r.kind).filter((k) => k !== 'action.progress');
-    expect(kinds).toEqual(['alert.received', 'incident.opened', 'proposal.created', 'diagnostics.completed', 'approval.requested', 'approval.granted', 'action.started', 'action.succeeded']);
+    expect(kinds).toEqual(['alert.received', 'incident.opened', 'proposal.created', 'diagnostics.completed', 'approval.requested', 'approval.granted', 'action.started', 'incident.status_changed', 'action.succeeded']);
+    expect(records.find((r) => r.kind === 'incident.status_changed')?.details).toEqual({ from: 'open', to: 'mitigating' });
     expect(records.map((r) => r.seq)).toEqual(records.map((_, i) => i + 1));
     const started = records.find((r) => r.kind === 'action.started');
     expect(started).toMatchObject({ operator: USERS.operator, authority: 'HUMAN_OPERATOR', runbook: 'ec2-stop-start-instance', targetResource: 'ec2:i-0abc123def4567890', action: 'ChatOps-EC2StopStartInstance' });

@@ -11,7 +11,8 @@ const MAX_ROUNDS = 20;
  * Token buckets on single items. A take is `SET tokens = tokens - 1 IF tokens >= 1`: DynamoDB
  * applies conditional updates of one item one at a time, so N concurrent takes against k tokens
  * grant exactly k, whichever replica they come from. Only when the bucket looks empty is it
- * refilled (elapsed time × rate, capped at capacity), itself a conditional write on `refilledAt`.
+ * refilled (elapsed time × rate, capped at capacity), itself a conditional write on the
+ * `tokens` and `refilledAt` it read.
  */
 export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): RateLimitStore {
   const TableName = tableNames(prefix).controls;
@@ -57,8 +58,10 @@ export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }:
           TableName,
           Key: key(bucket),
           UpdateExpression: 'SET tokens = :t, refilledAt = :now',
-          ConditionExpression: 'refilledAt = :old',
-          ExpressionAttributeValues: { ':t': next, ':now': now, ':old': refilledAt },
+          // Both: a take between our read and this write changed `tokens` but not `refilledAt`,
+          // and writing a count computed from the stale read would hand its token out again.
+          ConditionExpression: 'refilledAt = :old AND tokens = :oldTokens',
+          ExpressionAttributeValues: { ':t': next, ':now': now, ':old': refilledAt, ':oldTokens': tokens },
         }),
       ),
     );

@@ -5,6 +5,16 @@ import { proposalStatusText } from './proposal-status.js';
 const MAX_ALERTS_SHOWN = 10;
 const MAX_PROPOSALS_SHOWN = 10;
 
+/** action_ids on the root message (DESIGN §2.4: they start with ack, escalate). */
+export const ROOT_ACTION_IDS = { ack: 'ack_incident' } as const;
+
+/** Buttons for an unresolved incident; undefined when none applies (Slack refuses an empty actions block). */
+function rootActions(incidentId: string, status: string): Record<string, unknown> | undefined {
+  const elements: Record<string, unknown>[] = [];
+  if (status === 'open') elements.push({ type: 'button', action_id: ROOT_ACTION_IDS.ack, text: { type: 'plain_text', text: 'Acknowledge' }, value: incidentId });
+  return elements.length > 0 ? { type: 'actions', block_id: `incident:${incidentId}`, elements } : undefined;
+}
+
 const statusText: Record<string, string> = {
   open: ':rotating_light: Open',
   acknowledged: ':eyes: Acknowledged',
@@ -20,7 +30,7 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
   const blocks: Record<string, unknown>[] = [
     header(title),
     fields([
-      ['Status', statusText[incident.status] ?? incident.status],
+      ['Status', `${statusText[incident.status] ?? incident.status}${incident.round > 0 && incident.status !== 'resolved' ? ' (reopened)' : ''}`],
       ['Severity', `${severityEmoji(incident.severity)} ${escapeMrkdwn(incident.severity)}`],
       ['Service', escapeMrkdwn(incident.service ?? '—')],
       ['Alerts', `${firing} firing / ${alerts.length} total`],
@@ -39,7 +49,10 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
     if (proposals.length > MAX_PROPOSALS_SHOWN) lines.push(`…and ${proposals.length - MAX_PROPOSALS_SHOWN} more`);
     blocks.push(section(`*Runbooks*\n${lines.join('\n')}`));
   }
+  const actions = incident.status === 'resolved' ? undefined : rootActions(incident.id, incident.status);
+  if (actions) blocks.push(actions);
   const times = [`Opened ${incident.openedAt}`];
+  if (incident.acknowledgedAt) times.push(`acknowledged ${incident.acknowledgedAt} by <@${incident.acknowledgedBy ?? ''}>`);
   if (incident.resolvedAt) times.push(`resolved ${incident.resolvedAt}`);
   blocks.push(context(`${incident.id} · ${times.join(' · ')} · details in the thread`));
   return {

@@ -1,5 +1,7 @@
 import type { AuditRecord } from '../../../core/audit.js';
 import { codeBlock, context, escapeMrkdwn, section } from './text.js';
+import type { IncidentSummary } from '../../../core/incident-summary.js';
+import { summaryBlocks } from './summary-message.js';
 
 const icons: Record<string, string> = { SUCCESS: ':white_check_mark:', FAILURE: ':x:', SKIPPED: ':fast_forward:' };
 
@@ -46,6 +48,18 @@ function headline(r: AuditRecord): string {
       return `Incident resolved: ${escapeMrkdwn(String(d.reason ?? ''))}`;
     case 'incident.reopened':
       return 'Incident reopened: an alert fired again';
+    case 'incident.acknowledged':
+      return `Acknowledged by ${who(r)}`;
+    case 'incident.status_changed':
+      return `Incident is now *${escapeMrkdwn(String(d.to ?? ''))}* (was ${escapeMrkdwn(String(d.from ?? ''))})`;
+    case 'approval.invalidated':
+      return `${rb}${target}: the plan changed after it was approved (runbook v${String(d.previousVersion)} → v${String(d.version)}); earlier approvals no longer count`;
+    case 'approval.expired':
+      return `${rb}${target}: approval expired with ${String(d.approvals)}/${String(d.required)} approvals; nothing ran`;
+    case 'action.refused':
+      return `${rb}${target} *not run*: ${escapeMrkdwn(String(d.reason ?? d.guard ?? ''))}`;
+    case 'action.aborted':
+      return `${rb}${target}: execution \`${r.executionId ?? ''}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
     default:
       return `${escapeMrkdwn(r.kind)} ${rb}${target}`;
   }
@@ -53,6 +67,10 @@ function headline(r: AuditRecord): string {
 
 /** One thread line per audit record: what happened, by whom, and the payload where it matters. */
 export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] } {
+  if (r.kind === 'incident.summary' && r.details) {
+    const summary = r.details as unknown as IncidentSummary;
+    return { text: `${summary.incidentId} resolved: ${summary.outcome}`, blocks: [...summaryBlocks(summary), context(`${r.kind} · #${r.seq} · ${r.timestamp}`)] };
+  }
   const line = `${icons[r.outcome] ?? ''} ${headline(r)}`;
   const blocks: Record<string, unknown>[] = [section(line)];
   const d = r.details ?? {};
