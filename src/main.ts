@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -19,13 +20,17 @@ import type { SlackOutbox } from './adapters/slack/outbox.js';
 import { createSlackIncidentChannel } from './adapters/slack/slack-incident-channel.js';
 import { createSlackApp } from './adapters/slack/slack-app.js';
 import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
+import { createEmailDirectory } from './adapters/slack/email-directory.js';
+import { createPager } from './adapters/pagerduty/index.js';
 import { createPrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { createHttpApp } from './adapters/http/app.js';
+import { createSnsVerifier } from './adapters/ingest/sns-verifier.js';
+import type { FetchLike } from './adapters/ingest/sns-verifier.js';
 import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
 import { createBackgroundTasks } from './services/background-tasks.js';
 import { disabledIncidentChannel } from './services/incident-channel.js';
-import { disabledPager } from './services/pager.js';
+import { recordPageOutcome } from './services/escalate.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { Clock } from './services/ports.js';
 import { systemClock } from './services/ports.js';
@@ -33,6 +38,7 @@ import { mirrorAuditToThread } from './services/thread-mirror.js';
 import { resumeWork } from './services/resume-work.js';
 import { startScheduler } from './adapters/scheduler/cron-scheduler.js';
 import { jobs } from './jobs/index.js';
+import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -49,6 +55,8 @@ export interface StartOptions {
   scheduler?: boolean;
   /** How the caller's address is read (tests simulate a non-loopback caller). */
   remoteAddress?: RemoteAddress;
+  /** Outbound HTTP for SNS signing certificates and subscription confirmations (tests serve them locally). */
+  fetch?: FetchLike;
 }
 
 export interface RunningBot {
@@ -90,7 +98,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   });
   const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
 
-  const metrics = createPrometheusMetrics();
+  const metrics = createPrometheusMetrics({ pagerQueueDepth: () => pager.depth() });
   const tasks = createBackgroundTasks(log);
   let outbox: SlackOutbox | undefined;
   let channel = disabledIncidentChannel;
@@ -104,6 +112,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     });
     channel = createSlackIncidentChannel(outbox);
   }
+  const pager = createPager({
+    config,
+    log,
+    sleep,
+    now: () => clock.now().getTime(),
+    // Through tasks, so settle() and shutdown wait until a failed page is audited.
+    onOutcome: (outcome) => void tasks.run(`pagerduty:${outcome.incidentId}`, () => recordPageOutcome(deps, outcome)),
+    ...(webClient ? { slackUserIdFor: createEmailDirectory({ client: webClient, log }) } : {}),
+  });
 
   const deps: ServiceDeps = {
     incidents: stores.incidents,
@@ -114,7 +131,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     audit: createAuditLog({ store: stores.audit, metrics, clock }),
     executor,
     channel,
-    pager: disabledPager,
+    pager,
     catalogue,
     clock,
     log,
@@ -162,6 +179,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
     ...(config.OPERATOR_TOKEN ? { operatorToken: config.OPERATOR_TOKEN } : {}),
     ...(slack?.http ? { slack: slack.http } : {}),
+    cloudwatch: {
+      verifier: createSnsVerifier({ fetch: options.fetch ?? fetch, now: () => clock.now() }),
+      subscriptions: stores.snsSubscriptions,
+    },
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -179,13 +200,14 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(deps, stores.leases, jobs);
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: createFolderSnapshotSink(path.join(config.DATA_DIR, 'snapshots')) }, stores.leases, jobs);
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
       await tasks.idle();
+      await pager.drain();
       await outbox?.drain();
-      if (tasks.pending() === 0) return;
+      if (tasks.pending() === 0 && pager.depth() === 0) return;
     }
   };
 
@@ -199,6 +221,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       stopScheduler();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([settle(), sleep(10_000)]);
+      if (pager.depth() > 0) log.warn({ events: pager.depth() }, 'PagerDuty events still undelivered at shutdown were dropped');
       if (config.SLACK_APP_TOKEN) await slack?.app.stop();
       unmirror();
       ssm.destroy();

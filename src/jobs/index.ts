@@ -1,5 +1,9 @@
-import { approvalExpiryJob } from './approval-expiry.js';
+import { approvalsJob } from './approvals.js';
+import { dailySnapshotJob } from './daily-snapshot.js';
 import type { Job } from './job.js';
+import { monthlyCalibrationJob } from './monthly-calibration.js';
+import { staleIncidentsJob } from './stale-incidents.js';
+import { weeklyReportJob } from './weekly-report.js';
 
 /** Every scheduled job the bot runs. */
-export const jobs: readonly Job[] = [approvalExpiryJob];
+export const jobs: readonly Job[] = [approvalsJob, staleIncidentsJob, dailySnapshotJob, weeklyReportJob, monthlyCalibrationJob];

@@ -1,4 +1,10 @@
 import type { ServiceDeps } from '../services/deps.js';
+import type { SnapshotSink } from '../services/snapshot.js';
+
+/** What a job may use: the services, and where snapshots go. */
+export interface JobDeps extends ServiceDeps {
+  snapshots: SnapshotSink;
+}
 
 /**
  * A scheduled job: a cron schedule and a function of the services. Tests call `run(deps)` with a
@@ -6,9 +12,9 @@ import type { ServiceDeps } from '../services/deps.js';
  */
 export interface Job {
   id: string;
-  /** Cron expression (minute resolution, UTC). */
+  /** Cron expression (UTC). */
   schedule: string;
   /** Stop waiting for the job after this long (its lease covers the same time). */
   timeoutMs: number;
-  run(deps: ServiceDeps): Promise<string>;
+  run(deps: JobDeps): Promise<string>;
 }

@@ -1,5 +1,4 @@
-import type { Job } from '../jobs/job.js';
-import type { ServiceDeps } from './deps.js';
+import type { Job, JobDeps } from '../jobs/job.js';
 import type { LeaseStore } from './ports.js';
 
 export type JobOutcome = { ran: true; ok: boolean; summary: string } | { ran: false; reason: string };
@@ -8,7 +7,7 @@ export type JobOutcome = { ran: true; ok: boolean; summary: string } | { ran: fa
  * One tick of a job on one of possibly several replicas: the lease `job#<id>#<tick>` makes sure
  * exactly one replica runs it. A failing job is logged and counted; it never stops the scheduler.
  */
-export async function runJobTick(deps: ServiceDeps, leases: LeaseStore, job: Job, tick: Date): Promise<JobOutcome> {
+export async function runJobTick(deps: JobDeps, leases: LeaseStore, job: Job, tick: Date): Promise<JobOutcome> {
   const tickKey = `job#${job.id}#${tick.toISOString().slice(0, 16)}`;
   let acquired: boolean;
   try {

@@ -3,9 +3,11 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { createDynamoLeaseStore } from '../../src/adapters/stores/dynamo-lease-store.js';
 import { runJobTick } from '../../src/services/run-job.js';
-import type { Job } from '../../src/jobs/job.js';
+import type { Job, JobDeps } from '../../src/jobs/job.js';
 import { startHarness } from '../e2e/harness.js';
 import type { Harness } from '../e2e/harness.js';
+
+const jobDeps = (h: Harness): JobDeps => ({ ...h.bot.deps, snapshots: { write: async (name) => name } });
 
 describe('scheduled jobs across replicas', () => {
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
@@ -34,16 +36,16 @@ describe('scheduled jobs across replicas', () => {
     const job: Job = { id: 'count', schedule: '* * * * *', timeoutMs: 5000, run: async () => `run ${++runs}` };
     const [leasesA, leasesB] = docs.map((doc) => createDynamoLeaseStore({ doc, prefix: 'chatops-' }));
     const tick = new Date('2026-11-23T10:00:00Z');
-    const outcomes = await Promise.all([runJobTick(a.bot.deps, leasesA!, job, tick), runJobTick(b.bot.deps, leasesB!, job, tick)]);
+    const outcomes = await Promise.all([runJobTick(jobDeps(a), leasesA!, job, tick), runJobTick(jobDeps(b), leasesB!, job, tick)]);
     expect(runs).toBe(1);
     expect(outcomes.filter((o) => o.ran)).toHaveLength(1);
-    await Promise.all([runJobTick(a.bot.deps, leasesA!, job, new Date('2026-11-23T10:01:00Z')), runJobTick(b.bot.deps, leasesB!, job, new Date('2026-11-23T10:01:00Z'))]);
+    await Promise.all([runJobTick(jobDeps(a), leasesA!, job, new Date('2026-11-23T10:01:00Z')), runJobTick(jobDeps(b), leasesB!, job, new Date('2026-11-23T10:01:00Z'))]);
     expect(runs).toBe(2);
   });
 
   it('counts a failing job and keeps going', async () => {
     const job: Job = { id: 'broken', schedule: '* * * * *', timeoutMs: 5000, run: async () => Promise.reject(new Error('boom')) };
-    const outcome = await runJobTick(a.bot.deps, createDynamoLeaseStore({ doc: docs[0]!, prefix: 'chatops-' }), job, new Date('2026-11-23T11:00:00Z'));
+    const outcome = await runJobTick(jobDeps(a), createDynamoLeaseStore({ doc: docs[0]!, prefix: 'chatops-' }), job, new Date('2026-11-23T11:00:00Z'));
     expect(outcome).toEqual({ ran: true, ok: false, summary: 'boom' });
     const metrics = await (await fetch(`${a.bot.url}/metrics`)).text();
     expect(metrics).toMatch(/chatops_job_runs_total\{job="broken",outcome="failure"\} 1/);

@@ -1,11 +1,10 @@
 import { CronJob } from 'cron';
-import type { Job } from '../../jobs/job.js';
-import type { ServiceDeps } from '../../services/deps.js';
+import type { Job, JobDeps } from '../../jobs/job.js';
 import type { LeaseStore } from '../../services/ports.js';
 import { runJobTick } from '../../services/run-job.js';
 
 /** Starts every job on its cron schedule (UTC). Returns a function that stops them all. */
-export function startScheduler(deps: ServiceDeps, leases: LeaseStore, jobs: readonly Job[]): () => void {
+export function startScheduler(deps: JobDeps, leases: LeaseStore, jobs: readonly Job[]): () => void {
   const running = jobs.map((job) =>
     CronJob.from({
       cronTime: job.schedule,

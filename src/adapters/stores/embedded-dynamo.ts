@@ -26,13 +26,22 @@ export async function startEmbeddedDynamo({ dataDir }: { dataDir?: string } = {}
     });
   });
   const { port } = server.address() as AddressInfo;
+  // Requests still being answered when the database closes fail inside dynalite with "Database is
+  // closed", outside any caller; so close() first waits (briefly) for them to finish.
+  let inFlight = 0;
+  server.on('request', (_req, res) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+  });
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      for (let waited = 0; inFlight > 0 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         // Keep-alive sockets of our own SDK clients would otherwise hold close() open.
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../../core/audit.js';
 import { codeBlock, context, escapeMrkdwn, section } from './text.js';
+import { onCallFromDetails, onCallSentence } from './on-call.js';
 import type { IncidentSummary } from '../../../core/incident-summary.js';
 import { summaryBlocks } from './summary-message.js';
 
@@ -48,6 +49,10 @@ function headline(r: AuditRecord): string {
       return `Incident resolved: ${escapeMrkdwn(String(d.reason ?? ''))}`;
     case 'incident.reopened':
       return 'Incident reopened: an alert fired again';
+    case 'approval.reminder':
+      return `Reminder: ${rb}${target} still awaits approval (${String(d.approvals)}/${String(d.required)}) from ${(d.approvers as string[] | undefined)?.join(', ') ?? 'an approver'}; it expires at ${String(d.expiresAt)}`;
+    case 'incident.stale_reminder':
+      return `No activity on this incident for ${String(d.idleMinutes)} min; is someone on it?`;
     case 'incident.acknowledged':
       return `Acknowledged by ${who(r)}`;
     case 'incident.status_changed':
@@ -60,9 +65,30 @@ function headline(r: AuditRecord): string {
       return `${rb}${target} *not run*: ${escapeMrkdwn(String(d.reason ?? d.guard ?? ''))}`;
     case 'action.aborted':
       return `${rb}${target}: execution \`${r.executionId ?? ''}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
+    case 'escalation.triggered':
+      return escalationHeadline(r);
+    case 'escalation.delivery_failed':
+      return `PagerDuty did not take the *${escapeMrkdwn(String(d.action ?? 'event'))}* after ${String(d.attempts ?? '?')} attempt(s): ${escapeMrkdwn(String(d.error ?? 'unknown error'))}${d.action === 'trigger' ? '. Nobody may have been paged: reach the on-call directly' : ''}`;
+    case 'escalation.refused':
+      return `Refused an escalation by ${who(r)}: ${escapeMrkdwn(String(d.reason ?? d.code ?? ''))}`;
     default:
       return `${escapeMrkdwn(r.kind)} ${rb}${target}`;
   }
+}
+
+function escalationHeadline(r: AuditRecord): string {
+  const d = r.details ?? {};
+  const why = `${escapeMrkdwn(String(d.reason ?? r.trigger))}${d.detail ? ` (${escapeMrkdwn(String(d.detail))})` : ''}`;
+  const by = r.operator === 'automated' ? '' : ` by ${who(r)}`;
+  if (d.paged === false) return `Escalation${by} not paged: ${why}. ${escapeMrkdwn(String(d.note ?? 'PagerDuty is not configured'))}`;
+  return `Paged the on-call in PagerDuty${by}: ${why}`;
+}
+
+/** Escalation lines name who is on call, with a mention where the Slack user is known. */
+function onCallLine(r: AuditRecord): string | undefined {
+  const d = r.details ?? {};
+  if (r.kind === 'escalation.delivery_failed' || (r.kind === 'escalation.triggered' && d.paged !== false)) return onCallSentence(onCallFromDetails(d.onCall));
+  return undefined;
 }
 
 /** One thread line per audit record: what happened, by whom, and the payload where it matters. */
@@ -74,9 +100,12 @@ export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] }
   const line = `${icons[r.outcome] ?? ''} ${headline(r)}`;
   const blocks: Record<string, unknown>[] = [section(line)];
   const d = r.details ?? {};
+  const onCall = onCallLine(r);
+  if (onCall) blocks.push(section(onCall));
   if (r.kind === 'action.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
   if (r.kind === 'diagnostics.completed' && d.outputs && Object.keys(d.outputs).length > 0) blocks.push(section(codeBlock(d.outputs)));
   if (r.kind === 'diagnostics.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
   blocks.push(context(`${r.kind} · #${r.seq} · ${r.timestamp}`));
-  return { text: line.replace(/\*/g, ''), blocks };
+  // The fallback text carries the on-call too: it is what notifications show.
+  return { text: (onCall ? `${line}\n${onCall}` : line).replace(/\*/g, ''), blocks };
 }
