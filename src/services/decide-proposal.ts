@@ -79,14 +79,14 @@ export async function approveProposal(deps: ServiceDeps, proposalId: string, act
   return { ok: true, message: `Approval recorded; ${left} more needed from another person.` };
 }
 
-function describeBegin(p: Proposal, result: BeginResult): DecisionReply {
+function describeBegin(deps: ServiceDeps, p: Proposal, result: BeginResult): DecisionReply {
   switch (result.outcome) {
     case 'started':
       return { ok: true, message: `Approved ${describe(p)}; it is running now. Progress follows in the thread.` };
     case 'dry_run':
       return { ok: true, message: `Approved ${describe(p)}. DRY_RUN is on: the request was recorded in the thread, nothing was executed.` };
     case 'refused':
-      return { ok: false, message: `Approved, but not run: ${result.reason}.${result.retryAfterMs ? ` You may try again after ${new Date(Date.now() + result.retryAfterMs).toISOString()} with /remediate.` : ''}` };
+      return { ok: false, message: `Approved, but not run: ${result.reason}.${result.retryAfterMs ? ` You may try again after ${new Date(deps.clock.now().getTime() + result.retryAfterMs).toISOString()} with /remediate.` : ''}` };
     case 'not_ready':
       return { ok: false, message: `Approved; ${describe(p)} is ${result.status.replace('_', ' ')}.` };
   }
@@ -96,7 +96,7 @@ function describeBegin(p: Proposal, result: BeginResult): DecisionReply {
 async function startAfterApproval(deps: ServiceDeps, p: Proposal): Promise<DecisionReply> {
   const result = await beginExecution(deps, p.id);
   if (result.outcome === 'started') void deps.tasks.run(`proposal:${p.id}`, () => runExecution(deps, p.id));
-  return describeBegin(p, result);
+  return describeBegin(deps, p, result);
 }
 
 /** A Reject click by an allowed approver ends the proposal. */

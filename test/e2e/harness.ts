@@ -34,9 +34,23 @@ export interface Harness {
   api<T = unknown>(pathAndQuery: string): Promise<T>;
   /** A correctly signed Slack button click. */
   click(actionId: string, proposalId: string, userId: string, extra?: { headers?: Record<string, string>; timestampSeconds?: number; secret?: string }): Promise<Response>;
+  /**
+   * A correctly signed slash command (`name` with its slash, e.g. `/kill-switch`). Slack shows the
+   * ack's body to the user, so this returns it parsed; it throws unless the bot answered 200 with JSON.
+   */
+  command(name: string, text: string, userId: string, extra?: { timestampSeconds?: number }): Promise<SlashCommandAck>;
   /** Waits until background work (diagnostics, executions, Slack posts) is done. */
   settle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a slash command's ack carries: an ephemeral text, or a message with blocks. */
+export interface SlashCommandAck {
+  response_type?: string;
+  text?: string;
+  // Block Kit as the bot built it; `any` so tests can reach into buttons without casts.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  blocks?: any[];
 }
 
 export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
@@ -99,6 +113,31 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(extra.secret ?? signingSecret, body, ts), ...extra.headers },
         body,
       });
+    },
+    async command(name, text, userId, extra = {}) {
+      const body = formEncode({
+        token: 'legacy-verification-token',
+        team_id: 'T000FAKE',
+        team_domain: 'fake',
+        channel_id: CHANNEL,
+        channel_name: 'incidents',
+        user_id: userId,
+        user_name: userId.toLowerCase(),
+        command: name,
+        text,
+        api_app_id: 'A000FAKE',
+        response_url: 'http://127.0.0.1:9/unused',
+        trigger_id: '1234.5678.abcdef',
+      });
+      const ts = extra.timestampSeconds ?? Math.floor(Date.now() / 1000);
+      const res = await fetch(`${bot.url}/slack/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(signingSecret, body, ts) },
+        body,
+      });
+      const raw = await res.text();
+      if (res.status !== 200 || !res.headers.get('content-type')?.includes('application/json')) throw new Error(`${name} ${text} answered ${res.status}: ${raw}`);
+      return JSON.parse(raw) as SlashCommandAck;
     },
     settle: () => bot.settle(),
     async close() {

@@ -16,9 +16,10 @@ const SCOPE = /^(global|service:[A-Za-z0-9_.:/-]{1,128}|action:[a-z0-9_-]{1,64})
 /** Parses the text after `/kill-switch`. Anything malformed gets the usage, never a trace. */
 export function parseKillSwitchCommand(text: string): KillSwitchCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  const [op, scope, ...rest] = words;
+  const [rawOp, scope, ...rest] = words;
+  const op = rawOp?.toLowerCase();
   if (!op || op === 'status') return words.length <= 1 ? { ok: true, op: 'status' } : { ok: false, message: `\`status\` takes no arguments.\n${KILL_SWITCH_USAGE}` };
-  if (op !== 'on' && op !== 'off') return { ok: false, message: `Unknown subcommand \`${op.slice(0, 40)}\`.\n${KILL_SWITCH_USAGE}` };
+  if (op !== 'on' && op !== 'off') return { ok: false, message: `Unknown subcommand \`${(rawOp ?? '').slice(0, 40)}\`.\n${KILL_SWITCH_USAGE}` };
   if (!scope) return { ok: false, message: `\`${op}\` needs a scope.\n${KILL_SWITCH_USAGE}` };
   if (!SCOPE.test(scope)) return { ok: false, message: `\`${scope.slice(0, 80)}\` is not a scope.\n${KILL_SWITCH_USAGE}` };
   const abortRunning = rest.includes('--abort-running');

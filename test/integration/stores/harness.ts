@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../../src/adapters/stores/dynamo-client.js';
 import { startEmbeddedDynamo } from '../../../src/adapters/stores/embedded-dynamo.js';
 import type { Stores } from '../../../src/adapters/stores/index.js';
@@ -16,6 +17,19 @@ export interface TestDynamo {
   /** Stores on fresh tables (a new prefix), so tests do not see each other's items or counters. */
   freshStores(options?: { clock?: Clock }): Promise<Stores & { prefix: string }>;
   close(): Promise<void>;
+}
+
+/**
+ * A document client for bursts of hundreds of concurrent requests against one dynalite. The bot's
+ * own client gives up after 1 s without a connection, and the SDK counts the time a request waits
+ * for one of its 50 sockets as connecting; a single-threaded dynalite serving 1,000 requests makes
+ * most of them wait longer than that. Same store code, more patient transport, no SDK retries.
+ */
+export function burstDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS, maxAttempts: 1, requestHandler: { connectionTimeout: 60_000, requestTimeout: 60_000 } });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } });
+  doc.destroy = () => client.destroy();
+  return doc;
 }
 
 /** One in-memory dynalite for a test file, plus a client on it. */

@@ -3,6 +3,7 @@ import type { Proposal } from '../../../core/proposal.js';
 import type { Runbook } from '../../../core/runbooks/schema.js';
 import { codeBlock, context, escapeMrkdwn, fields, section } from './text.js';
 import { proposalStatusText } from './proposal-status.js';
+import { validApprovals } from '../../../core/policy/approval.js';
 
 /** Button action_ids (DESIGN §2.4): they start with approve, reject, dry_run; the value is the proposal id. */
 export const ACTION_IDS = { approve: 'approve_proposal', reject: 'reject_proposal', dryRun: 'dry_run_proposal' } as const;
@@ -28,6 +29,12 @@ function buttons(p: Proposal): Record<string, unknown> {
   };
 }
 
+/** Who approved this exact plan: approvals of a plan that has since changed no longer count, so are not shown. */
+function approvers(p: Proposal): string {
+  const valid = validApprovals(p.plan, p.approvals);
+  return valid.length ? valid.map((a) => `<@${a.userId}>`).join(', ') : 'none yet';
+}
+
 /** The plan a person approves: runbook, document, rendered parameters, single target, risk, rollback. */
 export function proposalMessage(_view: IncidentView, p: Proposal, runbook: Runbook | undefined): { text: string; blocks: unknown[] } {
   const { plan } = p;
@@ -37,7 +44,7 @@ export function proposalMessage(_view: IncidentView, p: Proposal, runbook: Runbo
       ['Target', `\`${escapeMrkdwn(plan.target)}\``],
       ['Risk', `${plan.risk}${plan.reversible ? '' : ', *not reversible*'}`],
       ['Document', `\`${plan.action.document}\``],
-      ['Approvals', p.approvalsRequired === 0 ? 'none needed (runs automatically)' : `${p.approvals.length ? p.approvals.map((a) => `<@${a.userId}>`).join(', ') : 'none yet'} of ${p.approvalsRequired} needed`],
+      ['Approvals', p.approvalsRequired === 0 ? 'none needed (runs automatically)' : `${approvers(p)} of ${p.approvalsRequired} needed`],
     ]),
     section(`*Parameters*\n${codeBlock(plan.action.parameters)}`),
     section(`*Rollback:* ${escapeMrkdwn(plan.rollback?.description ?? 'none defined')}${plan.rollback?.step ? ` (\`${plan.rollback.step.document}\`)` : ''}`),
