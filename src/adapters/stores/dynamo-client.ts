@@ -1,3 +1,5 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -22,7 +24,10 @@ export function createDocumentClient({ endpoint, region, credentials }: Document
     ...(resolvedRegion ? { region: resolvedRegion } : {}),
     ...(credentials ? { credentials } : {}),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    // A refused connection fails at once; these bound a store that accepts and then hangs. The SDK
+    // counts time queued for a socket as connecting, so the pool is large enough that a burst of
+    // webhooks does not time out waiting for sockets rather than for the store.
+    requestHandler: { connectionTimeout: 3000, requestTimeout: 5000, httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }), httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) },
   });
   const doc = DynamoDBDocumentClient.from(client, {
     // Optional fields of our records are often undefined; DynamoDB has no undefined.
