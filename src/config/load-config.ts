@@ -22,6 +22,7 @@ export function describeMissing(config: Config): string[] {
   const missing: string[] = [];
   if (!config.SLACK_BOT_TOKEN) missing.push('Slack off (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET unset): incidents are kept in the store and the operator API only');
   if (!config.PAGERDUTY_ROUTING_KEY) missing.push('PagerDuty paging off (PAGERDUTY_ROUTING_KEY unset)');
+  if (config.PAGERDUTY_ROUTING_KEY && !config.PAGERDUTY_API_TOKEN) missing.push('PAGERDUTY_API_TOKEN unset: /oncall and escalations cannot say who is on call');
   if (config.DRY_RUN) missing.push('DRY_RUN=true: actions are recorded, not executed');
   if (!config.ALERT_WEBHOOK_TOKEN) missing.push('ALERT_WEBHOOK_TOKEN unset: /alerts/* accepts loopback callers only');
   if (!config.OPERATOR_TOKEN) missing.push('OPERATOR_TOKEN unset: /api/* and /console accept loopback callers only');

@@ -10,8 +10,6 @@ export interface AuditLog {
   /** Like record, and says whether this call wrote it (false: a retried step found it written). */
   append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }>;
   subscribe(listener: AuditListener): () => void;
-  /** The incident's records so far, in seq order. */
-  chain(incidentId: string): Promise<AuditRecord[]>;
 }
 
 export function createAuditLog({ store, metrics, clock }: { store: AuditStore; metrics: Metrics; clock: Clock }): AuditLog {
@@ -38,6 +36,5 @@ export function createAuditLog({ store, metrics, clock }: { store: AuditStore; m
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    chain: (incidentId) => store.chain(incidentId),
   };
 }

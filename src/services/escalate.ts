@@ -26,11 +26,6 @@ async function onCallDetails(deps: ServiceDeps): Promise<Pick<OnCall, 'name' | '
   return onCall.map((o) => ({ name: o.name, slackUserId: o.slackUserId, escalationLevel: o.escalationLevel, schedule: o.schedule }));
 }
 
-/** Every escalation step key of a round starts with this, so it tells whether the round paged. */
-function roundPrefix(round: number): string {
-  return `escalation:${round}:`;
-}
-
 /**
  * Pages the on-call for an incident: one PagerDuty trigger per (incident, reason, key), audited
  * and said in the thread with who is on call. Paging is queued: this returns at once.
@@ -41,7 +36,7 @@ export async function escalate(
   reason: EscalationReason,
   opts: { key?: string; operator?: string; authority?: string; detail?: string } = {},
 ): Promise<void> {
-  const stepKey = `${roundPrefix(incident.round)}${reason}:${opts.key ?? ''}`;
+  const stepKey = `escalation:${incident.round}:${reason}:${opts.key ?? ''}`;
   const onCall = await onCallDetails(deps);
   const { created } = await deps.audit.append({
     incidentId: incident.id,
@@ -120,40 +115,4 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
   await escalate(deps, incident, 'manual', { operator: actor.userId, authority, key: deps.clock.now().toISOString() });
   if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
   return { ok: true, message: `Paged the on-call for ${incident.id}. The thread says who is on call.` };
-}
-
-/**
- * Tells PagerDuty an incident was acknowledged or resolved: once per round (audited, so a retried
- * step or a second replica sends it once) and only when this round paged, so incidents nobody was
- * paged for cost PagerDuty nothing.
- */
-async function followInPagerDuty(deps: ServiceDeps, incident: Incident, action: 'acknowledge' | 'resolve', operator: string): Promise<void> {
-  if (!deps.pager.enabled) return;
-  const stepKey = `pagerduty-${action}:${incident.round}`;
-  const records = await deps.audit.chain(incident.id);
-  if (records.some((r) => r.stepKey === stepKey)) return;
-  const paged = records.some((r) => r.kind === 'escalation.triggered' && r.outcome === 'SUCCESS' && r.stepKey.startsWith(roundPrefix(incident.round)));
-  if (!paged) return;
-  const { created } = await deps.audit.append({
-    incidentId: incident.id,
-    kind: action === 'resolve' ? 'escalation.resolved' : 'escalation.acknowledged',
-    stepKey,
-    trigger: action === 'resolve' ? 'incident.resolved' : 'incident.acknowledged',
-    outcome: 'SUCCESS',
-    operator,
-  });
-  if (!created) return;
-  deps.metrics.escalation(action, 'queued');
-  if (action === 'resolve') deps.pager.resolve(incident.id);
-  else deps.pager.acknowledge(incident.id);
-}
-
-/** Call when an incident is acknowledged (button or `/incident ack`): acknowledges its page. */
-export function acknowledgePage(deps: ServiceDeps, incident: Incident, operator: string): Promise<void> {
-  return followInPagerDuty(deps, incident, 'acknowledge', operator);
-}
-
-/** Call when an incident has resolved: resolves its page. */
-export function resolvePage(deps: ServiceDeps, incident: Incident): Promise<void> {
-  return followInPagerDuty(deps, incident, 'resolve', 'automated');
 }

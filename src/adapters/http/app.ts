@@ -8,6 +8,7 @@ import type { SlackHttpReceiver } from '../slack/http-receiver.js';
 import type { RemoteAddress } from './auth.js';
 import { requireToken } from './auth.js';
 import { alertRoutes } from './routes/alerts.js';
+import type { CloudWatchIngest } from './routes/cloudwatch-alerts.js';
 import { operatorApiRoutes } from './routes/operator-api.js';
 import { consolePage } from './routes/console-page.js';
 
@@ -20,6 +21,8 @@ export interface HttpAppOptions {
   alertWebhookToken?: string;
   operatorToken?: string;
   slack?: SlackHttpReceiver;
+  /** SNS signature checks and subscription confirmation for `POST /alerts/cloudwatch`. */
+  cloudwatch?: CloudWatchIngest;
   remoteAddress: RemoteAddress;
 }
 
@@ -54,7 +57,7 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.get('/metrics', async (c) => c.text(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
 
   app.use('/alerts/*', requireToken({ token: options.alertWebhookToken, variable: 'ALERT_WEBHOOK_TOKEN', remoteAddress: options.remoteAddress }));
-  app.route('/alerts', alertRoutes(deps));
+  app.route('/alerts', alertRoutes(deps, options.cloudwatch ? { cloudwatch: options.cloudwatch } : {}));
 
   const operatorAuth = requireToken({ token: options.operatorToken, variable: 'OPERATOR_TOKEN', remoteAddress: options.remoteAddress });
   app.use('/api/*', operatorAuth);

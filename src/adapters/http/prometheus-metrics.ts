@@ -1,8 +1,14 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metrics } from '../../services/metrics.js';
 
+export interface PrometheusMetricsOptions {
+  defaultMetrics?: boolean;
+  /** PagerDuty events queued or being retried, read at each scrape. */
+  pagerQueueDepth?: () => number;
+}
+
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
-export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}): Metrics & { registry: Registry } {
+export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
@@ -11,6 +17,16 @@ export function createPrometheusMetrics({ defaultMetrics = true }: { defaultMetr
   const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
   const jobRuns = new Counter({ name: 'chatops_job_runs_total', help: 'Scheduled job ticks run by this replica, by job and outcome', labelNames: ['job', 'outcome'], registers: [registry] });
   const escalations = new Counter({ name: 'chatops_escalations_total', help: 'Escalations queued, and PagerDuty events delivered or failed', labelNames: ['what', 'outcome'], registers: [registry] });
+  if (pagerQueueDepth) {
+    new Gauge({
+      name: 'chatops_pagerduty_queue_depth',
+      help: 'PagerDuty events queued or being retried (a growing value means PagerDuty is not taking them)',
+      registers: [registry],
+      collect() {
+        this.set(pagerQueueDepth());
+      },
+    });
+  }
   const auditWrites = new Histogram({
     name: 'chatops_audit_write_seconds',
     help: 'Latency of audit appends (hash-chained conditional puts)',

@@ -1,4 +1,5 @@
 import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
+import type { SnsSubscriptionStore } from '../ingest/sns-subscription-store.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
 import { createDynamoCooldownStore } from './dynamo-cooldown-store.js';
@@ -7,6 +8,7 @@ import { createDynamoLeaseStore } from './dynamo-lease-store.js';
 import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
 import { createDynamoIncidentStore } from './dynamo-incident-store.js';
 import { createDynamoProposalStore } from './dynamo-proposal-store.js';
+import { createDynamoSnsSubscriptionStore } from './dynamo-sns-subscription-store.js';
 import type { DynamoStoreOptions } from './store-options.js';
 
 export { createDocumentClient, mapStoreError } from './dynamo-client.js';
@@ -23,6 +25,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   cooldowns: CooldownStore;
   leases: LeaseStore;
+  snsSubscriptions: SnsSubscriptionStore;
 }
 
 /** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
@@ -36,5 +39,6 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     rateLimits: createDynamoRateLimitStore(options),
     cooldowns: createDynamoCooldownStore(options),
     leases: createDynamoLeaseStore(options),
+    snsSubscriptions: createDynamoSnsSubscriptionStore(options),
   };
 }

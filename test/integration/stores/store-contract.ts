@@ -213,5 +213,18 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
         await expect(controls.ping()).resolves.toBeUndefined();
       });
     });
+
+    describe('SNS subscriptions', () => {
+      it('remembers a confirmed subscription by topic and token, and only that one', async () => {
+        const { snsSubscriptions } = await backend.freshStores();
+        const topic = 'arn:aws:sns:eu-west-1:123456789012:alarms';
+        expect(await snsSubscriptions.isConfirmed(topic, 'token-1')).toBe(false);
+        await snsSubscriptions.markConfirmed(topic, 'token-1', new Date('2024-05-01T12:00:00Z'));
+        await snsSubscriptions.markConfirmed(topic, 'token-1', new Date('2024-05-01T12:01:00Z'));
+        expect(await snsSubscriptions.isConfirmed(topic, 'token-1')).toBe(true);
+        expect(await snsSubscriptions.isConfirmed(topic, 'token-2')).toBe(false);
+        expect(await snsSubscriptions.isConfirmed(`${topic}-other`, 'token-1')).toBe(false);
+      });
+    });
   });
 }

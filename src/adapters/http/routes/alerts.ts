@@ -1,22 +1,15 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Alert } from '../../../core/alert.js';
 import { parseAlertmanagerPayload } from '../../../core/ingest/alertmanager.js';
 import { parseGenericAlert } from '../../../core/ingest/generic.js';
 import type { IngestResult } from '../../../core/ingest/result.js';
 import type { ServiceDeps } from '../../../services/deps.js';
-import { ingestAlerts } from '../../../services/ingest-alerts.js';
+import { cloudwatchRoute } from './cloudwatch-alerts.js';
+import type { CloudWatchIngest } from './cloudwatch-alerts.js';
+import { readJson, storeAndAnswer } from './ingest-answer.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
-
-async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  try {
-    return { ok: true, value: JSON.parse(await c.req.text()) };
-  } catch {
-    return { ok: false };
-  }
-}
 
 /**
  * Answers honestly: 2xx only once every alert is durably stored; 400 naming the field for a
@@ -29,16 +22,20 @@ function ingestRoute(deps: ServiceDeps, parse: (body: unknown) => IngestResult) 
     if (!json.ok) return c.json({ error: 'body: not valid JSON', field: 'body' }, 400);
     const parsed = parse(json.value);
     if (!parsed.ok) return c.json({ error: parsed.message, field: parsed.field }, 400);
-    const results = await ingestAlerts(deps, parsed.alerts as Alert[]);
-    const incidents = [...new Set(results.map((r) => r.incidentId).filter(Boolean))];
-    return c.json({ accepted: parsed.alerts.length, incidents }, 200);
+    return storeAndAnswer(c, deps, parsed.alerts);
   };
 }
 
-export function alertRoutes(deps: ServiceDeps): Hono {
+export interface AlertRouteOptions {
+  /** SNS signature checks and subscription confirmation for `/cloudwatch`; without it SNS messages are refused. */
+  cloudwatch?: CloudWatchIngest;
+}
+
+export function alertRoutes(deps: ServiceDeps, options: AlertRouteOptions = {}): Hono {
   const app = new Hono();
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body: larger than ${MAX_BODY_BYTES} bytes`, field: 'body' }, 413) }));
   app.post('/alertmanager', ingestRoute(deps, parseAlertmanagerPayload));
+  app.post('/cloudwatch', cloudwatchRoute(deps, options.cloudwatch));
   app.post('/generic', ingestRoute(deps, (body) => parseGenericAlert(body, deps.clock.now().toISOString())));
   return app;
 }

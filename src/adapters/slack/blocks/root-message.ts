@@ -6,12 +6,29 @@ const MAX_ALERTS_SHOWN = 10;
 const MAX_PROPOSALS_SHOWN = 10;
 
 /** action_ids on the root message (DESIGN §2.4: they start with ack, escalate). */
-export const ROOT_ACTION_IDS = { ack: 'ack_incident' } as const;
+export const ROOT_ACTION_IDS = { ack: 'ack_incident', escalate: 'escalate_incident' } as const;
+
+/** Pages the on-call by hand; Slack asks first, since a page wakes someone up. */
+function escalateButton(incidentId: string): Record<string, unknown> {
+  return {
+    type: 'button',
+    action_id: ROOT_ACTION_IDS.escalate,
+    text: { type: 'plain_text', text: 'Escalate' },
+    value: incidentId,
+    confirm: {
+      title: { type: 'plain_text', text: 'Page the on-call?' },
+      text: { type: 'mrkdwn', text: `This pages whoever is on call in PagerDuty for ${incidentId}.` },
+      confirm: { type: 'plain_text', text: 'Page' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  };
+}
 
 /** Buttons for an unresolved incident; undefined when none applies (Slack refuses an empty actions block). */
 function rootActions(incidentId: string, status: string): Record<string, unknown> | undefined {
   const elements: Record<string, unknown>[] = [];
   if (status === 'open') elements.push({ type: 'button', action_id: ROOT_ACTION_IDS.ack, text: { type: 'plain_text', text: 'Acknowledge' }, value: incidentId });
+  elements.push(escalateButton(incidentId));
   return elements.length > 0 ? { type: 'actions', block_id: `incident:${incidentId}`, elements } : undefined;
 }
 

@@ -1,0 +1,22 @@
+import type { Context } from 'hono';
+import type { Alert } from '../../../core/alert.js';
+import type { ServiceDeps } from '../../../services/deps.js';
+import { ingestAlerts } from '../../../services/ingest-alerts.js';
+
+/**
+ * The body as JSON, whatever its content type: SNS posts JSON as `text/plain; charset=UTF-8`.
+ */
+export async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    return { ok: true, value: JSON.parse(await c.req.text()) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Stores the alerts and answers 200 with the incidents they landed in; a store failure throws (503 at the edge). */
+export async function storeAndAnswer(c: Context, deps: ServiceDeps, alerts: readonly Alert[]): Promise<Response> {
+  const results = await ingestAlerts(deps, alerts);
+  const incidents = [...new Set(results.map((r) => r.incidentId).filter(Boolean))];
+  return c.json({ accepted: alerts.length, incidents }, 200);
+}
