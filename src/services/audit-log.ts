@@ -10,6 +10,8 @@ export interface AuditLog {
   /** Like record, and says whether this call wrote it (false: a retried step found it written). */
   append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }>;
   subscribe(listener: AuditListener): () => void;
+  /** Reads records back (the store's query), for decisions that depend on earlier steps. */
+  query: AuditStore['query'];
 }
 
 export function createAuditLog({ store, metrics, clock }: { store: AuditStore; metrics: Metrics; clock: Clock }): AuditLog {
@@ -29,6 +31,7 @@ export function createAuditLog({ store, metrics, clock }: { store: AuditStore; m
   }
   return {
     append,
+    query: (q) => store.query(q),
     async record(entry) {
       return (await append(entry)).record;
     },

@@ -116,3 +116,13 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
   if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
   return { ok: true, message: `Paged the on-call for ${incident.id}. The thread says who is on call.` };
 }
+
+/**
+ * Whether this round of the incident paged anyone: acknowledge and resolve events are sent only
+ * then, so quiet incidents spend no PagerDuty rate budget and raise no delivery failures.
+ */
+export async function wasPaged(deps: ServiceDeps, incident: Pick<Incident, 'id' | 'round'>): Promise<boolean> {
+  if (!deps.pager.enabled) return false;
+  const records = await deps.audit.query({ incident: incident.id, kind: 'escalation.triggered', n: 1000 });
+  return records.some((r) => r.outcome === 'SUCCESS' && r.stepKey.startsWith(`escalation:${incident.round}:`));
+}

@@ -6,6 +6,7 @@ import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { refreshRoot, updateIncident } from './incident-view.js';
 import { processIncident } from './process-incident.js';
+import { wasPaged } from './escalate.js';
 
 export type LifecycleReply = { ok: boolean; message: string };
 
@@ -49,7 +50,7 @@ export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, a
     authority,
     details: { status: updated.status },
   });
-  deps.pager.acknowledge(incidentId);
+  if (await wasPaged(deps, updated)) deps.pager.acknowledge(incidentId);
   await refreshRoot(deps, incidentId);
   return { ok: true, message: `${incidentId} acknowledged.` };
 }
@@ -129,5 +130,5 @@ export async function completeResolution(deps: ServiceDeps, incident: Incident):
     operator: 'automated',
     details: { ...summary },
   });
-  if (created) deps.pager.resolve(incident.id);
+  if (created && (await wasPaged(deps, incident))) deps.pager.resolve(incident.id);
 }

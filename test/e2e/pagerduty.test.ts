@@ -146,6 +146,28 @@ describe('PagerDuty follows an incident: failure → trigger, Slack ack → ackn
   });
 });
 
+describe('an incident nobody was paged for', () => {
+  it('sends PagerDuty no acknowledge and no resolve', async () => {
+    const { h, pd } = await startWithPagerDuty();
+    try {
+      const ecs = (await fixture('alertmanager/ecs-firing.json')) as { status: string; alerts: { status: string; endsAt: string }[] };
+      expect((await h.postAlert('/alerts/alertmanager', ecs)).status).toBe(200);
+      await h.settle();
+      await h.click('ack_incident', 'INC-1', USERS.sre);
+      await h.settle();
+      ecs.status = 'resolved';
+      for (const a of ecs.alerts) Object.assign(a, { status: 'resolved', endsAt: new Date().toISOString() });
+      expect((await h.postAlert('/alerts/alertmanager', ecs)).status).toBe(200);
+      await h.settle();
+      expect((await h.api<{ incident: { status: string; acknowledgedBy?: string } }>('/api/incidents/INC-1')).incident).toMatchObject({ status: 'resolved', acknowledgedBy: USERS.sre });
+      expect(pd.events).toEqual([]);
+    } finally {
+      await h.close();
+      await pd.close();
+    }
+  });
+});
+
 describe('the Escalate button on the root message', () => {
   let h: Harness;
   let pd: FakePagerDuty;

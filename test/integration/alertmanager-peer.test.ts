@@ -30,7 +30,9 @@ describe('the bot behind a real Alertmanager (Debian prometheus-alertmanager)', 
   const diagnostics = () => `--- Alertmanager log ---\n${am?.logs() ?? ''}\n--- bot log (last 20 lines) ---\n${h?.logs.slice(-20).join('') ?? ''}`;
 
   beforeAll(async () => {
-    h = await startHarness();
+    // Dry run: this test is about Alertmanager delivering to the bot, so the low-risk runbook must not
+    // run and move the incident to mitigating while the assertions look at it.
+    h = await startHarness({ DRY_RUN: 'true' });
     // The webhook token must be right: with ALERT_WEBHOOK_TOKEN set, the bot answers 401 to anything else.
     am = await startAlertmanager({ webhookUrl: `${h.bot.url}/alerts/alertmanager`, token: SECRETS.ALERT_WEBHOOK_TOKEN });
   });
