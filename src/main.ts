@@ -36,6 +36,7 @@ import type { Clock } from './services/ports.js';
 import { systemClock } from './services/ports.js';
 import { mirrorAuditToThread } from './services/thread-mirror.js';
 import { resumeWork } from './services/resume-work.js';
+import { cooldownGauge, countUnresolvedIncidents } from './services/gauges.js';
 import { startScheduler } from './adapters/scheduler/cron-scheduler.js';
 import { jobs } from './jobs/index.js';
 import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
@@ -98,7 +99,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   });
   const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
 
-  const metrics = createPrometheusMetrics({ pagerQueueDepth: () => pager.depth() });
+  const metrics = createPrometheusMetrics({
+    pagerQueueDepth: () => pager.depth(),
+    incidentsByState: () => countUnresolvedIncidents(stores.incidents),
+    cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
+  });
   const tasks = createBackgroundTasks(log);
   let outbox: SlackOutbox | undefined;
   let channel = disabledIncidentChannel;

@@ -5,10 +5,14 @@ export interface PrometheusMetricsOptions {
   defaultMetrics?: boolean;
   /** PagerDuty events queued or being retried, read at each scrape. */
   pagerQueueDepth?: () => number;
+  /** Unresolved incidents per state, read from the store at each scrape. */
+  incidentsByState?: () => Promise<Record<string, number>>;
+  /** Active cooldowns with their remaining seconds, read from the store at each scrape. */
+  cooldowns?: () => Promise<{ runbook: string; target: string; remainingSeconds: number }[]>;
 }
 
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
-export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
+export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
@@ -24,6 +28,34 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
       registers: [registry],
       collect() {
         this.set(pagerQueueDepth());
+      },
+    });
+  }
+  if (incidentsByState) {
+    new Gauge({
+      name: 'chatops_incidents',
+      help: 'Unresolved incidents by state (open, acknowledged, mitigating)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        // A store that does not answer leaves the last values; /readyz reports the outage.
+        const counts = await incidentsByState().catch(() => undefined);
+        if (!counts) return;
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+  }
+  if (cooldowns) {
+    new Gauge({
+      name: 'chatops_cooldown_remaining_seconds',
+      help: 'Seconds until a runbook may run again on a target',
+      labelNames: ['runbook', 'target'],
+      registers: [registry],
+      async collect() {
+        const active = await cooldowns().catch(() => undefined);
+        if (!active) return;
+        this.reset();
+        for (const c of active) this.set({ runbook: c.runbook, target: c.target }, c.remainingSeconds);
       },
     });
   }
