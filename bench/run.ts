@@ -1,18 +1,21 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { cloudwatchSnsScenario } from './scenarios/cloudwatch-sns.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
 import type { Row, Scenario } from './row.js';
 
 /**
- * `npm run bench [-- words...]`: runs each scenario (or those whose name contains one of the words) against a fresh in-process bot on the embedded store and
- * prints one table. A report, not a test: a missed target prints FAIL and the exit code stays 0;
- * only a scenario that could not run at all sets exit code 1, since then its figures are missing.
+ * `npm run bench [-- word ...]`: runs each scenario (or only those whose name contains one of the
+ * words) against a fresh in-process bot on the embedded store and prints one table. A report, not
+ * a test: a missed target prints FAIL and the exit code stays 0; only a scenario that could not run
+ * at all sets exit code 1, since then its figures are missing.
  */
 const scenarios: Scenario[] = [
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
   slackAckScenario,
+  cloudwatchSnsScenario,
 ];
 
 function format(value: number): string {
@@ -41,8 +44,12 @@ function mb(bytes: number): string {
 }
 
 async function main(): Promise<void> {
+  // As `npm start` does: the SDK's Node 20 end-of-support notice would land in the middle of the report.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const cpus = os.cpus();
   console.log(`chatops bench: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem())} RAM, node ${process.version}, ${os.platform()}/${os.arch()}`);
+  const [load1] = os.loadavg();
+  console.log(`load average before the run: ${load1?.toFixed(2)}${load1 !== undefined && load1 > cpus.length / 2 ? ` on ${cpus.length} CPUs: other processes may be taking CPU and inflating the figures` : ''}`);
   console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true, bot, fake Slack and load generator in one process\n');
   const words = process.argv.slice(2).map((w) => w.toLowerCase());
   const chosen = words.length === 0 ? scenarios : scenarios.filter((s) => words.some((w) => s.name.toLowerCase().includes(w)));

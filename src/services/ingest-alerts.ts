@@ -31,13 +31,21 @@ function withChannel(deps: ServiceDeps, incident: Incident): Incident {
 async function storeAlert(deps: ServiceDeps, alert: Alert): Promise<{ incident: Incident; effect: RecordedAlert['effect'] }> {
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
     try {
-      const claim = await deps.incidents.getClaim(alert.groupKey);
+      // First try the claim this process remembers; a resolved incident means it may be out of date.
+      const claim = await deps.incidents.getClaim(alert.groupKey, { cached: attempt === 0 });
       if (!claim) {
         // A lone "resolved" for a group we never saw has nothing to resolve.
         if (alert.status === 'resolved') return { incident: undefined as never, effect: 'ignored' };
         return { incident: await openNew(deps, alert, undefined), effect: 'opened' };
       }
-      const existing = await deps.incidents.get(claim.incidentId);
+      let existing = await deps.incidents.get(claim.incidentId);
+      if (existing?.status === 'resolved' && attempt === 0) {
+        const fresh = await deps.incidents.getClaim(alert.groupKey);
+        if (fresh && fresh.incidentId !== claim.incidentId) {
+          claim.incidentId = fresh.incidentId;
+          existing = await deps.incidents.get(fresh.incidentId);
+        }
+      }
       if (!existing) {
         // The claim was written but the process stopped before the incident: finish the job.
         return { incident: await deps.incidents.create(withChannel(deps, newIncident(claim.incidentId, alert, deps.clock.now()))), effect: 'opened' };

@@ -26,7 +26,12 @@ export interface GroupClaim {
 export interface IncidentStore {
   /** Allocates the next short id (INC-1, INC-2, …) with an atomic counter. */
   nextId(): Promise<string>;
-  getClaim(groupKey: string): Promise<GroupClaim | undefined>;
+  /**
+   * The claim of a group. With `cached`, a claim this process read or wrote before may be returned
+   * without a read: a claim only moves away from a *resolved* incident, so a cached claim whose
+   * incident is still open is current; callers re-read uncached when the incident is resolved.
+   */
+  getClaim(groupKey: string, options?: { cached?: boolean }): Promise<GroupClaim | undefined>;
   /**
    * Points a group at an incident. `previousIncidentId` undefined means "only if unclaimed";
    * otherwise "only if it still points at that incident". Throws ConflictError when it lost.

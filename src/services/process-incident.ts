@@ -35,6 +35,8 @@ export async function processIncident(deps: ServiceDeps, incidentId: string): Pr
 
 async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<void> {
   const { runbooks, policy } = deps.catalogue;
+  // One read instead of a conditional create per alert on every pass: an alert storm re-runs this.
+  const existing = new Set((await deps.proposals.listByIncident(incident.id)).map((p) => p.id));
   for (const alert of firingAlerts(incident)) {
     // A /remediate request carries its own proposal; it is not matched against the catalogue.
     if (alert.fingerprint.startsWith(MANUAL_PREFIX)) continue;
@@ -70,6 +72,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
         continue;
       }
       const { plan } = result;
+      if (existing.has(proposalId(incident.id, incident.round, plan.runbookId, plan.target))) continue;
       const now = deps.clock.now().toISOString();
       const proposal: Proposal = {
         id: proposalId(incident.id, incident.round, plan.runbookId, plan.target),

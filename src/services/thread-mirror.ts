@@ -1,5 +1,4 @@
 import type { ServiceDeps } from './deps.js';
-import { loadView } from './incident-view.js';
 
 /** Audit kinds shown as a line in the incident thread. Alerts and the opening show on the root message. */
 const HIDDEN_KINDS = new Set(['alert.received', 'incident.opened', 'proposal.created']);
@@ -14,9 +13,10 @@ export function mirrorAuditToThread(deps: ServiceDeps): () => void {
   return deps.audit.subscribe((record) => {
     if (!deps.channel.enabled || HIDDEN_KINDS.has(record.kind)) return;
     void deps.tasks.run(threadKey(record.incidentId), async () => {
-      const view = await loadView(deps, record.incidentId);
-      if (!view?.incident.slackTs) return;
-      await deps.channel.postStep(view, record);
+      // A thread line needs only where the thread is, not the incident's proposals.
+      const incident = await deps.incidents.get(record.incidentId);
+      if (!incident?.slackTs) return;
+      await deps.channel.postStep({ incident, proposals: [] }, record);
     });
   });
 }

@@ -10,6 +10,9 @@ import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
 const MAX_APPEND_ATTEMPTS = 20;
+/** Incidents whose chain tail is kept in memory, and records kept per tail for spotting retries. */
+const MAX_TAILS = 2000;
+const TAIL_RECENT = 200;
 /** How far back a retried step is looked for; retries happen within seconds, not 100 steps later. */
 const RECENT_WINDOW = 100;
 
@@ -35,8 +38,72 @@ function byTimestampThenSeq(a: AuditRecord, b: AuditRecord): number {
  * race on the next seq with `attribute_not_exists(seq)`; the loser re-reads the tail and tries the
  * seq after. Records are never updated, so an edit or a gap shows up in verifyChain.
  */
+/** The newest record this process knows of an incident's chain, and its recent steps by auditId. */
+interface Tail {
+  last: AuditRecord;
+  recent: Map<string, AuditRecord>;
+}
+
 export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): AuditStore {
   const TableName = tableNames(prefix).audit;
+  // The chain tail per incident, so an append is one conditional put instead of a read and a put.
+  // It is only ever a guess: the put is conditional on its seq, and any surprise (another replica
+  // wrote first, an error) drops the guess and takes the read path, which is the source of truth.
+  const tails = new Map<string, Tail>();
+
+  function remember(incidentId: string, records: readonly AuditRecord[]): void {
+    const newest = records.reduce<AuditRecord | undefined>((a, r) => (!a || r.seq > a.seq ? r : a), undefined);
+    if (!newest) return;
+    const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, AuditRecord>() };
+    tails.delete(incidentId);
+    tails.set(incidentId, tail);
+    if (newest.seq >= tail.last.seq) tail.last = newest;
+    for (const r of records) tail.recent.set(r.auditId, r);
+    while (tail.recent.size > TAIL_RECENT) tail.recent.delete(tail.recent.keys().next().value as string);
+    while (tails.size > MAX_TAILS) tails.delete(tails.keys().next().value as string);
+  }
+
+  function nextRecord(entry: AuditEntry, auditId: string, last: AuditRecord | undefined): AuditRecord {
+    const unsigned = asStored<Omit<AuditRecord, 'hash'>>({
+      ...entry,
+      auditId,
+      seq: last ? last.seq + 1 : 1,
+      timestamp: clock.now().toISOString(),
+      prevHash: last ? last.hash : GENESIS_HASH,
+    });
+    return { ...unsigned, hash: hashAuditRecord(unsigned) };
+  }
+
+  /** true: written; false: that seq was taken (someone else appended first). */
+  async function put(record: AuditRecord): Promise<boolean> {
+    try {
+      await storeCall(doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(seq)' })));
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
+  /** The fast path: a step this process already wrote, or one put after the remembered tail. */
+  async function appendAfterTail(entry: AuditEntry, auditId: string): Promise<{ record: AuditRecord; created: boolean } | undefined> {
+    const tail = tails.get(entry.incidentId);
+    if (!tail) return undefined;
+    const known = tail.recent.get(auditId);
+    if (known) return { record: known, created: false };
+    const record = nextRecord(entry, auditId, tail.last);
+    try {
+      if (await put(record)) {
+        remember(entry.incidentId, [record]);
+        return { record, created: true };
+      }
+    } catch (err) {
+      tails.delete(entry.incidentId);
+      throw err;
+    }
+    tails.delete(entry.incidentId);
+    return undefined;
+  }
 
   async function partition(incidentId: string, newestFirst: boolean, max?: number): Promise<AuditRecord[]> {
     const items = await queryAll(
@@ -57,25 +124,24 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   return {
     async append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
       const auditId = auditIdFor(entry.incidentId, entry.stepKey);
+      const fast = await appendAfterTail(entry, auditId);
+      if (fast) return fast;
       for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
         const recent = await partition(entry.incidentId, true, RECENT_WINDOW);
+        remember(entry.incidentId, recent);
         const already = recent.find((r) => r.auditId === auditId);
         if (already) return { record: already, created: false };
-        const last = recent[0];
-        const unsigned = asStored<Omit<AuditRecord, 'hash'>>({
-          ...entry,
-          auditId,
-          seq: last ? last.seq + 1 : 1,
-          timestamp: clock.now().toISOString(),
-          prevHash: last ? last.hash : GENESIS_HASH,
-        });
-        const record: AuditRecord = { ...unsigned, hash: hashAuditRecord(unsigned) };
+        const record = nextRecord(entry, auditId, recent[0]);
         try {
-          await storeCall(doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(seq)' })));
-          return { record, created: true };
+          if (await put(record)) {
+            remember(entry.incidentId, [record]);
+            return { record, created: true };
+          }
         } catch (err) {
-          if (!(err instanceof ConflictError)) throw err;
+          tails.delete(entry.incidentId);
+          throw err;
         }
+        tails.delete(entry.incidentId);
         // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
         // of colliding on every next seq in lockstep.
         await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));

@@ -42,6 +42,13 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
   const TableName = tableNames(prefix).incidents;
   // The id counter is a control item, not an incident: it must never appear in a Scan of incidents.
   const CounterTable = tableNames(prefix).controls;
+  // Claims this process has seen (see IncidentStore.getClaim for when a cached one may be used).
+  const claims = new Map<string, string>();
+  const rememberClaim = (groupKey: string, incidentId: string) => {
+    claims.delete(groupKey);
+    claims.set(groupKey, incidentId);
+    if (claims.size > 10_000) claims.delete(claims.keys().next().value as string);
+  };
 
   return {
     async nextId() {
@@ -60,13 +67,18 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
       return formatIncidentId(Number(out.Attributes?.['value']));
     },
 
-    async getClaim(groupKey) {
+    async getClaim(groupKey, options) {
+      const known = options?.cached ? claims.get(groupKey) : undefined;
+      if (known) return { groupKey, incidentId: known };
       const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { pk: claimKey(groupKey) }, ConsistentRead: true })));
       const incidentId = out.Item?.['incidentId'];
-      return typeof incidentId === 'string' ? { groupKey, incidentId } : undefined;
+      if (typeof incidentId !== 'string') return undefined;
+      rememberClaim(groupKey, incidentId);
+      return { groupKey, incidentId };
     },
 
     async putClaim(claim: GroupClaim, previousIncidentId: string | undefined) {
+      claims.delete(claim.groupKey);
       // No groupKey/openedAt/status on a claim: it must not show up in the incident indexes.
       await storeCall(
         doc.send(
@@ -79,6 +91,7 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
           }),
         ),
       );
+      rememberClaim(claim.groupKey, claim.incidentId);
     },
 
     async get(id) {

@@ -1,0 +1,49 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startHarness, USERS } from '../test/e2e/harness.js';
+import type { Harness } from '../test/e2e/harness.js';
+
+/**
+ * What every scenario's bot runs with: nothing is executed (DRY_RUN), and only warnings are logged,
+ * into the harness's memory rather than stdout, so the report stays readable.
+ */
+const BENCH_ENV = { DRY_RUN: 'true', LOG_LEVEL: 'warn' };
+
+/** pino's level numbers: 40 is warn, 50 error, 60 fatal. */
+const WARN = 40;
+
+/**
+ * A fresh bot on a fresh embedded store, with a workspace like a real one: the policy's ON_CALL_SRE
+ * user group exists. Without it every click would look the group up again and log a warning.
+ */
+export async function startBenchHarness(): Promise<Harness> {
+  const h = await startHarness(BENCH_ENV);
+  h.slack.setUsergroup('S01ABCDEF', [USERS.sre]);
+  return h;
+}
+
+/**
+ * dynalite answers a Query while its value stream is still reading ahead; closing the database
+ * under that read throws an uncaught "Iterator is not open" and ends the process. A short pause
+ * after the last request lets the read-ahead finish.
+ */
+export async function closeBenchHarness(h: Harness): Promise<void> {
+  await sleep(100);
+  await h.close();
+}
+
+/** How many captured log lines are warnings or worse: a run that logs many did not go as measured. */
+export function warnings(logs: readonly string[]): number {
+  let n = 0;
+  for (const chunk of logs) {
+    for (const line of chunk.split('\n')) {
+      if (!line) continue;
+      try {
+        const level = (JSON.parse(line) as { level?: number }).level ?? 0;
+        if (level >= WARN) n += 1;
+      } catch {
+        n += 1;
+      }
+    }
+  }
+  return n;
+}

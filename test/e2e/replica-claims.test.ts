@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
+import type { Incident } from '../../src/core/incident.js';
+import { startHarness } from './harness.js';
+import type { Harness } from './harness.js';
+
+type AmPayload = { status: string; alerts: { status: string; startsAt: string; endsAt: string }[] };
+
+function at(payload: AmPayload, status: 'firing' | 'resolved', when: Date): AmPayload {
+  const p = structuredClone(payload);
+  p.status = status;
+  for (const a of p.alerts) {
+    a.status = status;
+    if (status === 'firing') a.startsAt = when.toISOString();
+    a.endsAt = status === 'resolved' ? when.toISOString() : '0001-01-01T00:00:00Z';
+  }
+  return p;
+}
+
+describe('a replica that remembers an old incident for a group', () => {
+  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let doc: DynamoDBDocumentClient;
+  let a: Harness;
+  let b: Harness;
+  let now = Date.now();
+  const clock = { now: () => new Date(now) };
+
+  beforeAll(async () => {
+    dynamo = await startEmbeddedDynamo();
+    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    await ensureTables(doc, 'chatops-');
+    const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, DRY_RUN: 'true' };
+    a = await startHarness(env, { clock, scheduler: false });
+    b = await startHarness(env, { clock, scheduler: false });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    doc.destroy();
+    await dynamo.close();
+  });
+
+  it('sends a later alert of the group to the incident another replica opened since', async () => {
+    const ecs = JSON.parse(await readFile('test/fixtures/alertmanager/ecs-firing.json', 'utf8')) as AmPayload;
+    // Replica a sees the group first and remembers INC-1 for it.
+    expect((await a.postAlert('/alerts/alertmanager', at(ecs, 'firing', clock.now()))).status).toBe(200);
+    now += 60_000;
+    // Replica b resolves INC-1 and, 11 minutes later, opens INC-2 for the same group.
+    await b.postAlert('/alerts/alertmanager', at(ecs, 'resolved', clock.now()));
+    now += 11 * 60_000;
+    await b.postAlert('/alerts/alertmanager', at(ecs, 'firing', clock.now()));
+    await Promise.all([a.settle(), b.settle()]);
+    // Replica a now gets the resolution: it must land on INC-2, the group's live incident.
+    now += 60_000;
+    expect(await (await a.postAlert('/alerts/alertmanager', at(ecs, 'resolved', clock.now()))).json()).toMatchObject({ incidents: ['INC-2'] });
+    await Promise.all([a.settle(), b.settle()]);
+    const { incidents } = await a.api<{ incidents: Incident[] }>('/api/incidents');
+    expect(incidents.map((i) => [i.id, i.status, i.round]).sort()).toEqual([
+      ['INC-1', 'resolved', 0],
+      ['INC-2', 'resolved', 0],
+    ]);
+  });
+});
