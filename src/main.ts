@@ -67,6 +67,8 @@ export interface RunningBot {
   log: Logger;
   /** Resolves when background work (diagnostics, executions, Slack posts) is done: for tests. */
   settle(): Promise<void>;
+  /** Work queued right now: background tasks, Slack calls, PagerDuty events. */
+  backlog(): { tasks: number; slack: number; pagerduty: number };
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   const metrics = createPrometheusMetrics({
     pagerQueueDepth: () => pager.depth(),
+    slackQueueDepth: () => outbox?.depth() ?? 0,
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
   });
@@ -222,10 +225,13 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     deps,
     log,
     settle,
+    backlog: () => ({ tasks: tasks.pending(), slack: outbox?.depth() ?? 0, pagerduty: pager.depth() }),
     async close() {
       stopScheduler();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.race([settle(), sleep(10_000)]);
+      await Promise.race([settle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      const undelivered = outbox?.stop() ?? 0;
+      if (undelivered > 0) log.warn({ undelivered }, 'stopped with Slack messages not yet delivered');
       if (pager.depth() > 0) log.warn({ events: pager.depth() }, 'PagerDuty events still undelivered at shutdown were dropped');
       if (config.SLACK_APP_TOKEN) await slack?.app.stop();
       unmirror();

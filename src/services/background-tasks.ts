@@ -18,8 +18,27 @@ export interface BackgroundTasks {
   pending(): number;
 }
 
+/**
+ * Keys whose tasks may run only a few at a time: incident processing is short, CPU-heavy and comes
+ * in storms, and left unbounded it starves the webhook requests that share the event loop. (No such
+ * task waits on another of its kind, so the limit cannot deadlock; long-running work such as SSM
+ * polling is not limited.)
+ */
+const LIMITED = { prefix: 'incident:', max: 2 };
+
 export function createBackgroundTasks(log: Logger): BackgroundTasks {
   const chains = new Map<string, Promise<void>>();
+  let limitedRunning = 0;
+  const limitedWaiting: (() => void)[] = [];
+  const acquire = async (key: string): Promise<() => void> => {
+    if (!key.startsWith(LIMITED.prefix)) return () => undefined;
+    if (limitedRunning >= LIMITED.max) await new Promise<void>((resolve) => limitedWaiting.push(resolve));
+    limitedRunning++;
+    return () => {
+      limitedRunning--;
+      limitedWaiting.shift()?.();
+    };
+  };
   const queued = new Map<string, Promise<void>>();
   let pending = 0;
   let waiters: (() => void)[] = [];
@@ -34,9 +53,16 @@ export function createBackgroundTasks(log: Logger): BackgroundTasks {
       pending++;
       const previous = chains.get(key) ?? Promise.resolve();
       const next: Promise<void> = previous
-        .then(() => {
+        .then(async () => {
+          const release = await acquire(key);
+          // Leaves the "queued" set only when it really starts, so a coalesced caller waiting
+          // behind the limit joins this run rather than queueing another.
           if (queued.get(key) === next) queued.delete(key);
-          return task();
+          try {
+            await task();
+          } finally {
+            release();
+          }
         })
         .catch((err: unknown) => log.error({ err, task: key }, 'background task failed'))
         .finally(() => {

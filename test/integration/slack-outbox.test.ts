@@ -144,3 +144,34 @@ describe('disabled chat', () => {
     await expect(chat.postMessage('C1', text('hi'))).resolves.toEqual({ ts: '' });
   });
 });
+
+describe('Slack outbox pacing and shutdown', () => {
+  let slack: FakeSlackApi;
+  beforeEach(async () => {
+    slack = await startFakeSlackApi();
+  });
+  afterEach(async () => slack.close());
+
+  it('spaces posts in a channel but does not hold an ephemeral reply to that spacing', async () => {
+    const outbox = createSlackOutbox({ client: createSlackWebClient({ token: 'xoxb-test', apiUrl: slack.url, log }), log, minIntervalMs: 300 });
+    const started = Date.now();
+    const posts = [outbox.postMessage('C1', text('a')), outbox.postMessage('C1', text('b'))];
+    const reply = outbox.postEphemeral('C1', 'U1', 'you clicked');
+    await reply;
+    // The reply waited for the post ahead of it (FIFO), not for the 300 ms spacing of posts.
+    expect(Date.now() - started).toBeLessThan(250);
+    await Promise.all(posts);
+    const [a, b] = slack.callsTo('chat.postMessage').map((c) => c.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(290);
+  });
+
+  it('on stop, fails what Slack has not taken yet and says how many', async () => {
+    const outbox = createSlackOutbox({ client: createSlackWebClient({ token: 'xoxb-test', apiUrl: slack.url, log }), log, minIntervalMs: 10_000 });
+    const first = outbox.postMessage('C1', text('sent'));
+    const queued = [outbox.postMessage('C1', text('late 1')), outbox.postMessage('C1', text('late 2'))];
+    await first;
+    expect(outbox.stop()).toBe(2);
+    for (const p of queued) await expect(p).rejects.toThrow(/shutting_down/);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
+  });
+});

@@ -5,6 +5,8 @@ export interface PrometheusMetricsOptions {
   defaultMetrics?: boolean;
   /** PagerDuty events queued or being retried, read at each scrape. */
   pagerQueueDepth?: () => number;
+  /** Slack calls waiting in the outbox (Slack takes about one post a second per channel). */
+  slackQueueDepth?: () => number;
   /** Unresolved incidents per state, read from the store at each scrape. */
   incidentsByState?: () => Promise<Record<string, number>>;
   /** Active cooldowns with their remaining seconds, read from the store at each scrape. */
@@ -12,7 +14,7 @@ export interface PrometheusMetricsOptions {
 }
 
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
-export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
+export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, slackQueueDepth, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
@@ -28,6 +30,16 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
       registers: [registry],
       collect() {
         this.set(pagerQueueDepth());
+      },
+    });
+  }
+  if (slackQueueDepth) {
+    new Gauge({
+      name: 'chatops_slack_queue_depth',
+      help: 'Slack calls queued in the outbox (an alert storm in one channel drains at about one post a second)',
+      registers: [registry],
+      collect() {
+        this.set(slackQueueDepth());
       },
     });
   }

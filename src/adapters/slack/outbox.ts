@@ -26,6 +26,8 @@ export interface SlackOutboxOptions {
 export interface SlackOutbox extends ChatPort {
   /** Resolves once every channel's queue is empty (including calls added while draining). */
   drain(): Promise<void>;
+  /** Stops sending: queued calls fail with `shutting_down`. Returns how many were still queued. */
+  stop(): number;
   /** Calls queued or in flight, over all channels; coalesced updates count once. */
   depth(): number;
 }
@@ -78,6 +80,7 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const lanes = new Map<string, Lane>();
+  let stopped = false;
 
   function laneFor(channel: string): Lane {
     let lane = lanes.get(channel);
@@ -111,7 +114,13 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
     // The loop's last check and the reset below run in one synchronous step, so a call enqueued at
     // any moment either is seen by this loop or starts a new worker.
     while (lane.jobs.length > 0) {
-      const job = lane.jobs[0]!;
+      const job = nextJob(lane);
+      const wait = job.method === 'chat.postMessage' ? lane.lastCallAt + minIntervalMs - now() : 0;
+      if (wait > 0) {
+        // Short steps, so a reply that arrives meanwhile is picked up without waiting out the slot.
+        await sleep(Math.min(wait, 100));
+        continue;
+      }
       try {
         const result = await deliver(lane, job);
         settle(lane, job);
@@ -126,8 +135,24 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
     lane.worker = undefined;
   }
 
+  /**
+   * Slack's "about one message a second per channel" is chat.postMessage's special limit; updates
+   * and ephemeral replies have their own (higher) method limits, and a 429 still makes the whole
+   * channel wait. So only posts are spaced, and a reply to a click is not held up behind them.
+   *
+   * The head of the queue, unless it is a post still waiting for its slot: then an update or an
+   * ephemeral reply behind it goes first. That reorders nothing that matters: posts keep their
+   * order, and an update is only ever queued once its message was posted.
+   */
+  function nextJob(lane: Lane): Job {
+    const head = lane.jobs[0]!;
+    if (head.method !== 'chat.postMessage' || lane.lastCallAt + minIntervalMs <= now()) return head;
+    return lane.jobs.find((j) => j.method !== 'chat.postMessage') ?? head;
+  }
+
   function settle(lane: Lane, job: Job): void {
-    lane.jobs.shift();
+    const i = lane.jobs.indexOf(job);
+    if (i !== -1) lane.jobs.splice(i, 1);
     if (job.updateOf !== undefined && lane.updates.get(job.updateOf) === job) lane.updates.delete(job.updateOf);
   }
 
@@ -135,8 +160,7 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
   async function deliver(lane: Lane, job: Job): Promise<WebAPICallResult> {
     let failures = 0;
     for (;;) {
-      const wait = lane.lastCallAt + minIntervalMs - now();
-      if (wait > 0) await sleep(wait);
+      if (stopped) throw new SlackDeliveryError(job.method, lane.channel, 'shutting_down', 'the bot stopped before Slack took this call');
 
       let error: unknown;
       job.inFlight = true;
@@ -146,7 +170,7 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
         error = err;
       } finally {
         job.inFlight = false;
-        lane.lastCallAt = now();
+        if (job.method === 'chat.postMessage') lane.lastCallAt = now();
       }
 
       const verdict = classifySlackError(error);
@@ -199,6 +223,13 @@ export function createSlackOutbox(options: SlackOutboxOptions): SlackOutbox {
       let n = 0;
       for (const lane of lanes.values()) n += lane.jobs.length;
       return n;
+    },
+
+    stop() {
+      // Shutdown after a bounded drain: what Slack has not taken yet fails its callers (and is
+      // logged), instead of holding the process open at one message a second.
+      stopped = true;
+      return this.depth();
     },
   };
 }
