@@ -80,8 +80,17 @@ describe('bad input changes nothing and says why', () => {
     ])('%s', async (_what, headers: Record<string, string>) => {
       const res = await postRaw(h, '/alerts/alertmanager', await readFixture('alertmanager/ecs-firing.json'), headers);
       expect(res.status).toBe(401);
+      // SNS only sends the basic-auth credentials of its subscription URL after this challenge.
+      expect(res.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
       expect(((await res.json()) as { error: string }).error).toContain('ALERT_WEBHOOK_TOKEN');
       await expectNothingChanged();
+    });
+
+    it('accepts the token as a basic-auth password, as SNS and Alertmanager send it', async () => {
+      const basic = `Basic ${Buffer.from(`sns:${SECRETS.ALERT_WEBHOOK_TOKEN}`).toString('base64')}`;
+      const probe = JSON.stringify({ name: 'BasicAuthProbe', severity: 'info', service: 'probe', summary: 'basic auth works', status: 'resolved' });
+      const res = await postRaw(h, '/alerts/generic', probe, { authorization: basic });
+      expect(res.status).toBe(200);
     });
   });
 

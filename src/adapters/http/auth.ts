@@ -37,7 +37,10 @@ export function requireToken({ token, variable, remoteAddress }: { token: string
     if (token) {
       const presented = presentedToken(c.req.header('authorization'));
       if (!presented || !sameSecret(presented, token)) {
-        return c.json({ error: `missing or wrong token: send "Authorization: Bearer <${variable}>"` }, 401);
+        // SNS sends the credentials of an https://user:password@host URL only after a 401 that
+        // challenges for Basic; Alertmanager and other clients send theirs up front.
+        c.header('WWW-Authenticate', 'Basic realm="chatops", charset="UTF-8"');
+        return c.json({ error: `missing or wrong token: send "Authorization: Bearer <${variable}>" or basic auth with it as the password` }, 401);
       }
     } else if (!isLoopback(remoteAddress(c))) {
       return c.json({ error: `${variable} is not set, so only loopback callers are accepted; set ${variable} and send it as a bearer token` }, 401);

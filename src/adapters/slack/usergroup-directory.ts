@@ -22,8 +22,12 @@ export function createUsergroupDirectory({ client, groups, log, ttlMs = 60_000, 
       cache.set(group, { at: now(), members: set });
       return set;
     } catch (err) {
-      log.warn({ err, usergroup: group }, 'could not read Slack user group members; treating the user as not a member');
-      return new Set();
+      log.warn({ usergroup: group, error: (err as Error).message }, 'could not read Slack user group members; treating users as not members for a minute');
+      // Remembered like an answer: a missing group or a rate-limited method must not cost a Slack
+      // call (and a warning) on every click.
+      const none = new Set<string>();
+      cache.set(group, { at: now(), members: none });
+      return none;
     }
   }
   return async (userId) => {
