@@ -56,10 +56,10 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   });
   app.get('/metrics', async (c) => c.text(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
 
-  app.use('/alerts/*', requireToken({ token: options.alertWebhookToken, variable: 'ALERT_WEBHOOK_TOKEN', remoteAddress: options.remoteAddress }));
+  app.use('/alerts/*', requireToken({ token: options.alertWebhookToken, variable: 'ALERT_WEBHOOK_TOKEN', remoteAddress: options.remoteAddress, challenge: 'Basic' }));
   app.route('/alerts', alertRoutes(deps, options.cloudwatch ? { cloudwatch: options.cloudwatch } : {}));
 
-  const operatorAuth = requireToken({ token: options.operatorToken, variable: 'OPERATOR_TOKEN', remoteAddress: options.remoteAddress });
+  const operatorAuth = requireToken({ token: options.operatorToken, variable: 'OPERATOR_TOKEN', remoteAddress: options.remoteAddress, challenge: 'Bearer' });
   app.use('/api/*', operatorAuth);
   app.route('/api', operatorApiRoutes(deps, options.audit));
   // The page itself holds no data; it asks for the token and sends it on every /api call.

@@ -32,14 +32,27 @@ export function presentedToken(header: string | undefined): string | undefined {
  * With a token configured, every caller must present it. Without one, only loopback callers are
  * let in: an unconfigured bot is never open to the network.
  */
-export function requireToken({ token, variable, remoteAddress }: { token: string | undefined; variable: string; remoteAddress: RemoteAddress }): MiddlewareHandler {
+export function requireToken({
+  token,
+  variable,
+  remoteAddress,
+  challenge,
+}: {
+  token: string | undefined;
+  variable: string;
+  remoteAddress: RemoteAddress;
+  /**
+   * The 401's challenge. `Basic` for webhooks: SNS sends the credentials of its subscription URL
+   * only after a Basic challenge. `Bearer` for the operator API and console: a browser answers a
+   * Basic challenge with a login prompt, which would hang the console's requests.
+   */
+  challenge: 'Basic' | 'Bearer';
+}): MiddlewareHandler {
   return async (c, next) => {
     if (token) {
       const presented = presentedToken(c.req.header('authorization'));
       if (!presented || !sameSecret(presented, token)) {
-        // SNS sends the credentials of an https://user:password@host URL only after a 401 that
-        // challenges for Basic; Alertmanager and other clients send theirs up front.
-        c.header('WWW-Authenticate', 'Basic realm="chatops", charset="UTF-8"');
+        c.header('WWW-Authenticate', challenge === 'Basic' ? 'Basic realm="chatops", charset="UTF-8"' : 'Bearer realm="chatops"');
         return c.json({ error: `missing or wrong token: send "Authorization: Bearer <${variable}>" or basic auth with it as the password` }, 401);
       }
     } else if (!isLoopback(remoteAddress(c))) {
