@@ -243,6 +243,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 }
 
 async function main(): Promise<void> {
+  // The AWS SDK versions are pinned for Node 20; their notice about future releases is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let bot: RunningBot;
   try {
     bot = await startBot({ env: process.env });
