@@ -3,6 +3,7 @@ import { refreshRoot } from './incident-view.js';
 import { runDiagnostics } from './run-diagnostics.js';
 import { runProposal } from './execute-proposal.js';
 import { showProposal } from './show-proposal.js';
+import { recordApprovalRequested } from './proposal-records.js';
 import { updateProposal } from './update-proposal.js';
 
 /**
@@ -21,17 +22,7 @@ export async function advanceProposal(deps: ServiceDeps, proposalId: string): Pr
     await showProposal(deps, proposalId);
     await refreshRoot(deps, proposal.incidentId);
     if (next === 'pending_approval') {
-      await deps.audit.record({
-        incidentId: proposal.incidentId,
-        kind: 'approval.requested',
-        stepKey: `approval-requested:${proposal.id}`,
-        trigger: 'proposal',
-        outcome: 'SUCCESS',
-        operator: 'automated',
-        runbook: proposal.plan.runbookId,
-        targetResource: proposal.plan.target,
-        details: { risk: proposal.plan.risk, approvalsRequired: proposal.approvalsRequired, reversible: proposal.plan.reversible },
-      });
+      await recordApprovalRequested(deps, proposal, 'proposal');
     }
   }
   const current = await deps.proposals.get(proposalId);

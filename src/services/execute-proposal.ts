@@ -10,6 +10,7 @@ import { ensurePlanCurrent, requiredApprovals } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
+import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 import { escalate, isCritical } from './escalate.js';
 import { trackMitigation } from './incident-lifecycle.js';
 
@@ -141,29 +142,8 @@ async function proposeRollback(deps: ServiceDeps, failed: Proposal): Promise<voi
   };
   const { created } = await deps.proposals.createIfAbsent(rollback);
   if (!created) return;
-  await deps.audit.record({
-    incidentId: rollback.incidentId,
-    kind: 'proposal.created',
-    stepKey: `proposal:${rollback.id}`,
-    trigger: 'rollback',
-    outcome: 'SUCCESS',
-    operator: 'automated',
-    runbook: plan.runbookId,
-    targetResource: plan.target,
-    action: plan.action.document,
-    details: { proposalId: rollback.id, rollbackOf: failed.id, risk: plan.risk, approvalsRequired: rollback.approvalsRequired, parameters: plan.action.parameters, digest: plan.digest },
-  });
-  await deps.audit.record({
-    incidentId: rollback.incidentId,
-    kind: 'approval.requested',
-    stepKey: `approval-requested:${rollback.id}`,
-    trigger: 'rollback',
-    outcome: 'SUCCESS',
-    operator: 'automated',
-    runbook: plan.runbookId,
-    targetResource: plan.target,
-    details: { risk: plan.risk, approvalsRequired: rollback.approvalsRequired, rollbackOf: failed.id },
-  });
+  await recordProposalCreated(deps, rollback, { trigger: 'rollback' });
+  await recordApprovalRequested(deps, rollback, 'rollback');
   await showProposal(deps, rollback.id);
 }
 

@@ -12,6 +12,7 @@ import { advanceProposal, withdrawProposal } from './advance-proposal.js';
 import { MANUAL_PREFIX } from './remediate.js';
 import { escalate, isCritical } from './escalate.js';
 import { completeResolution } from './incident-lifecycle.js';
+import { recordProposalCreated } from './proposal-records.js';
 
 /**
  * Brings an incident's side effects up to date with its stored state: root message, lifecycle
@@ -90,20 +91,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
       };
       const { created } = await deps.proposals.createIfAbsent(proposal);
       if (created) {
-        await deps.audit.record({
-          incidentId: incident.id,
-          kind: 'proposal.created',
-          stepKey: `proposal:${proposal.id}`,
-          trigger: alert.source,
-          outcome: 'SUCCESS',
-          operator: 'automated',
-          alertname: alert.name,
-          runbook: plan.runbookId,
-          targetResource: plan.target,
-          action: plan.action.document,
-          rollbackPlan: plan.rollback?.description,
-          details: { proposalId: proposal.id, risk: plan.risk, approvalsRequired: proposal.approvalsRequired, parameters: plan.action.parameters, digest: plan.digest },
-        });
+        await recordProposalCreated(deps, proposal, { trigger: alert.source, alertname: alert.name });
         void deps.tasks.run(`proposal:${proposal.id}`, () => advanceProposal(deps, proposal.id));
       }
     }

@@ -11,6 +11,7 @@ import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { requiredApprovals } from './plan-check.js';
 import { beginExecution, runExecution } from './execute-proposal.js';
 import { showProposal } from './show-proposal.js';
+import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 
 export type PlanPreview = { ok: true; plan: Plan } | { ok: false; message: string };
 
@@ -90,20 +91,8 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
   if (required > 0) proposal.pendingSince = now.toISOString();
   const { created } = await deps.proposals.createIfAbsent(proposal);
   if (!created) return { ok: false, message: `Already requested in ${incidentId}. Not run twice.` };
-  await deps.audit.record({
-    incidentId,
-    kind: 'proposal.created',
-    stepKey: `proposal:${proposal.id}`,
-    trigger: 'manual',
-    outcome: 'SUCCESS',
-    operator: actor.userId,
-    authority,
-    runbook: plan.runbookId,
-    targetResource: plan.target,
-    action: plan.action.document,
-    rollbackPlan: plan.rollback?.description,
-    details: { proposalId: proposal.id, risk: plan.risk, approvalsRequired: required, parameters: plan.action.parameters, digest: plan.digest, command: `/remediate ${runbookId}` },
-  });
+  await recordProposalCreated(deps, proposal, { trigger: 'manual', operator: actor.userId, authority, details: { command: `/remediate ${runbookId}` } });
+  if (required > 0) await recordApprovalRequested(deps, proposal, 'manual');
   await showProposal(deps, proposal.id);
   await refreshRoot(deps, incidentId);
   if (required > 0) return { ok: true, message: `Requested in ${incidentId}: \`${plan.runbookId}\` on \`${plan.target}\` needs ${required} approval(s) from ${policy.risk[plan.risk].approvers.join(', ') || 'an approver'}.` };

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { hashAuditRecord } from '../../src/core/audit.js';
 import type { AuditRecord } from '../../src/core/audit.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -15,7 +16,7 @@ const TableName = 'chatops-audit';
 type Verdict = { incident: string; intact: boolean; records: number; brokenAt?: number; reason?: string };
 
 describe('someone edits or deletes an audit record directly in DynamoDB', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dynamo: SharedStore['dynamo'];
   let doc: DynamoDBDocumentClient;
   let h: Harness;
   let original: AuditRecord[];
@@ -25,9 +26,7 @@ describe('someone edits or deletes an audit record directly in DynamoDB', () => 
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can reach behind the bot.
-    dynamo = await startEmbeddedDynamo();
-    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ensureTables(doc, 'chatops-');
+    ({ dynamo, doc } = await startSharedStore());
     h = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);
     await h.settle();

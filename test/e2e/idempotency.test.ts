@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
 import { USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 
@@ -142,15 +143,13 @@ describe('a Slack retry of an Approve click (X-Slack-Retry-Num)', () => {
 });
 
 describe('two bot replicas on one store', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dynamo: SharedStore['dynamo'];
   let doc: DynamoDBDocumentClient;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ensureTables(doc, 'chatops-');
+    ({ dynamo, doc } = await startSharedStore());
     a = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
     // Replica b talks to the same store, the same SSM and the same Slack as replica a.
     b = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SSM: a.ssm.endpoint, SLACK_API_URL: a.slack.url });

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -9,6 +8,8 @@ import type { KillSwitchStore } from '../../src/services/ports.js';
 import { StoreUnavailableError } from '../../src/services/ports.js';
 import { CHANNEL, USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 
@@ -98,15 +99,13 @@ describe('a kill-switch store that does not answer', () => {
 });
 
 describe('a kill switch engaged on one bot process', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dynamo: SharedStore['dynamo'];
   let doc: DynamoDBDocumentClient;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ensureTables(doc, 'chatops-');
+    ({ dynamo, doc } = await startSharedStore());
     a = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
     // Process b shares only the store with a: its own Slack, its own SSM.
     b = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });

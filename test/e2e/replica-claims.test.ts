@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import type { Incident } from '../../src/core/incident.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -20,7 +21,7 @@ function at(payload: AmPayload, status: 'firing' | 'resolved', when: Date): AmPa
 }
 
 describe('a replica that remembers an old incident for a group', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dynamo: SharedStore['dynamo'];
   let doc: DynamoDBDocumentClient;
   let a: Harness;
   let b: Harness;
@@ -28,9 +29,7 @@ describe('a replica that remembers an old incident for a group', () => {
   const clock = { now: () => new Date(now) };
 
   beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ensureTables(doc, 'chatops-');
+    ({ dynamo, doc } = await startSharedStore());
     const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, DRY_RUN: 'true' };
     a = await startHarness(env, { clock, scheduler: false });
     b = await startHarness(env, { clock, scheduler: false });

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
 import { CHANNEL, USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 
@@ -14,16 +15,14 @@ type IncidentList = { incidents: (Incident & { proposals: Proposal[] })[] };
 const ACTION_DOCUMENT = 'ChatOps-EC2StopStartInstance';
 
 describe('the store becomes unreachable while a proposal awaits approval', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  let dynamo: SharedStore['dynamo'];
   let doc: DynamoDBDocumentClient;
   let h: Harness;
   let proposal: Proposal;
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can take it away.
-    dynamo = await startEmbeddedDynamo();
-    doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    await ensureTables(doc, 'chatops-');
+    ({ dynamo, doc } = await startSharedStore());
     h = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
 
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);

@@ -74,12 +74,17 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     return { ...unsigned, hash: hashAuditRecord(unsigned) };
   }
 
-  /** true: written; false: that seq was taken (someone else appended first). */
-  async function put(record: AuditRecord): Promise<boolean> {
+  /**
+   * Puts the record at its seq. true: written, and remembered as the tail; false: that seq was taken
+   * (someone else appended first). On false or any error the remembered tail is dropped.
+   */
+  async function write(record: AuditRecord): Promise<boolean> {
     try {
       await storeCall(doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(seq)' })));
+      remember(record.incidentId, [record]);
       return true;
     } catch (err) {
+      tails.delete(record.incidentId);
       if (err instanceof ConflictError) return false;
       throw err;
     }
@@ -92,17 +97,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     const known = tail.recent.get(auditId);
     if (known) return { record: known, created: false };
     const record = nextRecord(entry, auditId, tail.last);
-    try {
-      if (await put(record)) {
-        remember(entry.incidentId, [record]);
-        return { record, created: true };
-      }
-    } catch (err) {
-      tails.delete(entry.incidentId);
-      throw err;
-    }
-    tails.delete(entry.incidentId);
-    return undefined;
+    return (await write(record)) ? { record, created: true } : undefined;
   }
 
   async function partition(incidentId: string, newestFirst: boolean, max?: number): Promise<AuditRecord[]> {
@@ -132,16 +127,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
         const already = recent.find((r) => r.auditId === auditId);
         if (already) return { record: already, created: false };
         const record = nextRecord(entry, auditId, recent[0]);
-        try {
-          if (await put(record)) {
-            remember(entry.incidentId, [record]);
-            return { record, created: true };
-          }
-        } catch (err) {
-          tails.delete(entry.incidentId);
-          throw err;
-        }
-        tails.delete(entry.incidentId);
+        if (await write(record)) return { record, created: true };
         // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
         // of colliding on every next seq in lockstep.
         await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
