@@ -40,6 +40,8 @@ import { cooldownGauge, countUnresolvedIncidents } from './services/gauges.js';
 import { startScheduler } from './adapters/scheduler/cron-scheduler.js';
 import { jobs } from './jobs/index.js';
 import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
+import { createS3SnapshotSink, createSnapshotS3Client } from './adapters/snapshots/s3-sink.js';
+import type { SnapshotSink } from './services/snapshot.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -208,7 +210,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: createFolderSnapshotSink(path.join(config.DATA_DIR, 'snapshots')) }, stores.leases, jobs);
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs);
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
@@ -240,6 +242,17 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       await embedded?.close();
     },
   };
+}
+
+/** DATA_DIR/snapshots, or S3 when SNAPSHOT_S3_BUCKET is set. */
+function snapshotSink(config: Config, options: StartOptions): SnapshotSink {
+  if (!config.SNAPSHOT_S3_BUCKET) return createFolderSnapshotSink(path.join(config.DATA_DIR, 'snapshots'));
+  const client = createSnapshotS3Client({
+    ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
+    ...(config.AWS_ENDPOINT_URL_S3 ? { endpoint: config.AWS_ENDPOINT_URL_S3 } : {}),
+    ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
+  });
+  return createS3SnapshotSink({ client, bucket: config.SNAPSHOT_S3_BUCKET, prefix: config.SNAPSHOT_S3_PREFIX });
 }
 
 async function main(): Promise<void> {

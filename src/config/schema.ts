@@ -35,6 +35,9 @@ export const configSchema = z
     PAGERDUTY_EVENTS_URL: z.string().url().default('https://events.pagerduty.com'),
     PAGERDUTY_API_URL: z.string().url().default('https://api.pagerduty.com'),
     PROMETHEUS_URL: optionalUrl,
+    SNAPSHOT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').optional(),
+    SNAPSHOT_S3_PREFIX: z.string().max(512).default('chatops-snapshots/'),
+    AWS_ENDPOINT_URL_S3: optionalUrl,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
