@@ -7,7 +7,7 @@ import type { RunningBot, StartOptions } from '../../src/main.js';
 import { startFakeSlackApi } from '../fakes/fake-slack-api.js';
 import { startFakeSsm } from '../fakes/fake-ssm.js';
 import type { FakeSsm } from '../fakes/fake-ssm.js';
-import { buttonClickPayload, formEncode, signSlackRequest } from '../fakes/slack-signing.js';
+import { buttonClickPayload, formEncode, signSlackRequest, slashCommandFields } from '../fakes/slack-signing.js';
 
 export const SECRETS = {
   SLACK_BOT_TOKEN: 'xoxb-e2e-bot-token-5f1d2c',
@@ -115,20 +115,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       });
     },
     async command(name, text, userId, extra = {}) {
-      const body = formEncode({
-        token: 'legacy-verification-token',
-        team_id: 'T000FAKE',
-        team_domain: 'fake',
-        channel_id: CHANNEL,
-        channel_name: 'incidents',
-        user_id: userId,
-        user_name: userId.toLowerCase(),
-        command: name,
-        text,
-        api_app_id: 'A000FAKE',
-        response_url: 'http://127.0.0.1:9/unused',
-        trigger_id: '1234.5678.abcdef',
-      });
+      const body = formEncode(slashCommandFields({ command: name, text, userId, channel: CHANNEL }));
       const ts = extra.timestampSeconds ?? Math.floor(Date.now() / 1000);
       const res = await fetch(`${bot.url}/slack/events`, {
         method: 'POST',

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAKE_APP_ID, createFakeSocketMode } from './fake-socket-mode.js';
 
 /** One request the fake received, in arrival order, with how it was answered. */
 export interface FakeSlackCall {
@@ -34,6 +35,8 @@ export interface FakeSlackUser {
 export const FAKE_BOT = { team_id: 'T000FAKE', user_id: 'U000BOT', bot_id: 'B000BOT', team: 'Fake Team', user: 'chatops' };
 
 type Reply = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+/** `bot`: an xox… token; `app`: an app-level xapp-… token, good for Socket Mode only. */
+type TokenKind = 'bot' | 'app' | undefined;
 
 /** Fields Slack takes as JSON strings in a form-encoded body; decoded so tests compare objects. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata'];
@@ -41,7 +44,8 @@ const JSON_FIELDS = ['blocks', 'attachments', 'metadata'];
 /**
  * A local stand-in for the Slack Web API: point `SLACK_API_URL` (or the WebClient's `slackApiUrl`)
  * at `url`. Answers the methods the bot uses, records every call, and can be told to rate-limit a
- * channel or fail the next call of a method.
+ * channel or fail the next call of a method. `apps.connections.open` (app-level token only) hands
+ * out a Socket Mode URL on this same port; `socketMode` pushes envelopes and records the acks.
  */
 export async function startFakeSlackApi() {
   const calls: FakeSlackCall[] = [];
@@ -52,6 +56,7 @@ export async function startFakeSlackApi() {
   const users = new Map<string, FakeSlackUser>();
   const usergroups = new Map<string, string[]>();
   const listeners = new Set<() => void>();
+  const socketMode = createFakeSocketMode();
   let seq = 0;
 
   /** "1700000000.000100", "1700000000.000200", …: unique and increasing, as Slack's are. */
@@ -66,6 +71,10 @@ export async function startFakeSlackApi() {
 
   const handlers: Record<string, (args: Record<string, unknown>) => Reply> = {
     'auth.test': () => ok({ url: 'https://fake.slack.test/', ...FAKE_BOT }),
+    'apps.connections.open': () => {
+      const { port } = server.address() as AddressInfo;
+      return ok({ url: `ws://127.0.0.1:${port}/link/?ticket=${socketMode.issueTicket()}&app_id=${FAKE_APP_ID}` });
+    },
     'chat.postMessage': (args) => {
       const channel = String(args.channel ?? '');
       if (!channel) return fail('channel_not_found');
@@ -101,7 +110,7 @@ export async function startFakeSlackApi() {
     },
   };
 
-  function answer(method: string, args: Record<string, unknown>, authorized: boolean): Reply {
+  function answer(method: string, args: Record<string, unknown>, token: TokenKind): Reply {
     const channel = typeof args.channel === 'string' ? args.channel : undefined;
     const limit = channel === undefined ? undefined : rateLimits.get(channel);
     // Slack checks rate limits before anything else: a 429 says nothing about the call itself.
@@ -112,7 +121,9 @@ export async function startFakeSlackApi() {
     }
     const failure = failures.get(method)?.shift();
     if (failure) return { status: failure.status, body: { ok: false, error: failure.error } };
-    if (!authorized) return fail('not_authed');
+    if (!token) return fail('not_authed');
+    // Only an app-level token opens Socket Mode connections, and it is good for nothing else.
+    if ((method === 'apps.connections.open') !== (token === 'app')) return fail('not_allowed_token_type');
     const handler = handlers[method];
     if (!handler) return fail('unknown_method');
     if (channel !== undefined && missingChannels.has(channel)) return fail('channel_not_found');
@@ -127,8 +138,9 @@ export async function startFakeSlackApi() {
     }
     const method = match[1]!;
     const args = parseBody(await readBody(req), req.headers['content-type'] ?? '');
-    const authorized = /^Bearer xox/.test(req.headers.authorization ?? '') || typeof args.token === 'string';
-    const reply = answer(method, args, authorized);
+    const authorization = req.headers.authorization ?? '';
+    const token: TokenKind = /^Bearer xapp-/.test(authorization) ? 'app' : /^Bearer xox/.test(authorization) || typeof args.token === 'string' ? 'bot' : undefined;
+    const reply = answer(method, args, token);
     calls.push({ method, args, at: Date.now(), status: reply.status, ok: reply.body.ok === true });
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(JSON.stringify(reply.body));
@@ -141,12 +153,14 @@ export async function startFakeSlackApi() {
       res.end(JSON.stringify({ ok: false, error: 'fake_internal_error', detail: String(err) }));
     });
   });
+  server.on('upgrade', socketMode.handleUpgrade);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}/api/`,
     calls,
+    socketMode,
     callsTo: (method: string) => calls.filter((c) => c.method === method),
     /** Calls of `method` that Slack accepted (not rate-limited, not failed). */
     accepted: (method: string) => calls.filter((c) => c.method === method && c.ok),
@@ -191,7 +205,9 @@ export async function startFakeSlackApi() {
         listeners.add(check);
       });
     },
-    close(): Promise<void> {
+    async close(): Promise<void> {
+      // Upgraded sockets are no longer the HTTP server's: closeAllConnections() would miss them.
+      await socketMode.close();
       // fetch keeps connections alive; without closing them, close() would wait for their timeout.
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

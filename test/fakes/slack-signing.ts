@@ -23,6 +23,24 @@ export function buttonClickPayload(input: { actionId: string; value: string; use
   };
 }
 
+/** A slash command's fields, as Slack posts them (form-encoded) or pushes them over Socket Mode. */
+export function slashCommandFields(input: { command: string; text: string; userId: string; channel: string }): Record<string, string> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: 'T000FAKE',
+    team_domain: 'fake',
+    channel_id: input.channel,
+    channel_name: 'incidents',
+    user_id: input.userId,
+    user_name: input.userId.toLowerCase(),
+    command: input.command,
+    text: input.text,
+    api_app_id: 'A000FAKE',
+    response_url: 'http://127.0.0.1:9/unused',
+    trigger_id: '1234.5678.abcdef',
+  };
+}
+
 export function formEncode(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
 }

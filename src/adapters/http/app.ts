@@ -67,7 +67,8 @@ export function createHttpApp(options: HttpAppOptions): Hono {
 
   const slack = options.slack;
   app.post('/slack/events', async (c) => {
-    if (!slack) return c.json({ error: 'Slack is not configured on this bot (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)' }, 404);
+    // No HTTP receiver: Slack is off, or in Socket Mode, where events arrive over the bot's WebSocket.
+    if (!slack) return c.json({ error: 'Slack is not received over HTTP on this bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and leave SLACK_APP_TOKEN unset (with it set, Slack uses Socket Mode instead)' }, 404);
     const res = await slack.handle({ rawBody: await c.req.text(), contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
     return c.body(res.body, res.status as 200, res.contentType ? { 'content-type': res.contentType } : {});
   });

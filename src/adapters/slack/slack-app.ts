@@ -26,7 +26,11 @@ export function createSlackApp(options: SlackAppOptions): { app: App; http?: Sla
   let http: SlackHttpReceiver | undefined;
   let receiver;
   if (options.appToken) {
-    receiver = new SocketModeReceiver({ appToken: options.appToken, logger, installerOptions: {}, customPropertiesExtractor: () => ({}) });
+    // The Socket Mode client opens its WebSocket with a URL from `apps.connections.open`, called by
+    // its own WebClient: Bolt builds that client from `installerOptions.clientOptions`, not from the
+    // App's `clientOptions`, so SLACK_API_URL (GovSlack, a proxy, a test fake) must be passed here too.
+    const clientOptions = { slackApiUrl: options.apiUrl };
+    receiver = new SocketModeReceiver({ appToken: options.appToken, logger, installerOptions: { clientOptions }, customPropertiesExtractor: () => ({}) });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
     http = new SlackHttpReceiver({ signingSecret: options.signingSecret, log: options.log.child({ component: 'slack-receiver' }), now: options.now });
