@@ -67,6 +67,8 @@ export interface RunningBot {
   config: Config;
   deps: ServiceDeps;
   log: Logger;
+  /** Resolves once Socket Mode is connected (or failed to); undefined over HTTP. */
+  socketMode?: Promise<void>;
   /** Resolves when background work (diagnostics, executions, Slack posts) is done: for tests. */
   settle(): Promise<void>;
   /** Work queued right now: background tasks, Slack calls, PagerDuty events. */
@@ -168,7 +170,6 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });
-    if (config.SLACK_APP_TOKEN) await slack.app.start();
   }
 
   const app = createHttpApp({
@@ -203,6 +204,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const url = `http://${host}:${address.port}`;
 
   log.info({ url, store: config.STORE, dryRun: config.DRY_RUN, runbooks: catalogue.runbooks.length }, 'chatops bot listening');
+  // Socket Mode connects after the listener is up and without holding start-up: Slack being
+  // unreachable must not keep alerts and health checks unanswered (the client keeps retrying).
+  const socketMode = config.SLACK_APP_TOKEN && slack ? slack.app.start().then(
+    () => log.info('Slack Socket Mode connected'),
+    (err: unknown) => log.error({ err }, 'Slack Socket Mode could not connect; buttons and commands are unavailable until it does'),
+  ) : undefined;
   const missing = describeMissing(config);
   if (missing.length > 0) log.warn(`not configured: ${missing.join('; ')}`);
 
@@ -227,15 +234,17 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     deps,
     log,
     settle,
+    ...(socketMode ? { socketMode } : {}),
     backlog: () => ({ tasks: tasks.pending(), slack: outbox?.depth() ?? 0, pagerduty: pager.depth() }),
     async close() {
       stopScheduler();
+      // Stop taking clicks and commands first, then let in-flight work finish.
+      if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.race([settle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       const undelivered = outbox?.stop() ?? 0;
       if (undelivered > 0) log.warn({ undelivered }, 'stopped with Slack messages not yet delivered');
       if (pager.depth() > 0) log.warn({ events: pager.depth() }, 'PagerDuty events still undelivered at shutdown were dropped');
-      if (config.SLACK_APP_TOKEN) await slack?.app.stop();
       unmirror();
       ssm.destroy();
       doc.destroy();

@@ -23,15 +23,16 @@ describe('Socket Mode: Slack reaches the bot over its outbound WebSocket, not si
   const actionStarts = () => h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === ACTION_DOCUMENT);
 
   beforeAll(async () => {
-    // No signing secret: Socket Mode needs none. startBot returns once Slack's `hello` has arrived.
+    // No signing secret: Socket Mode needs none. It connects after start-up; wait for Slack's `hello`.
     h = await startHarness({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '' });
+    await h.bot.socketMode;
     socket = h.slack.socketMode;
   });
   afterAll(async () => {
     if (!closed) await h?.close();
   });
 
-  it('opens its connection through SLACK_API_URL with the app-level token before start-up returns', () => {
+  it('opens its connection through SLACK_API_URL with the app-level token', () => {
     // The fake answers apps.connections.open only for an xapp- token; its URL carries a one-time ticket.
     expect(h.slack.callsTo('apps.connections.open').map((c) => c.ok)).toEqual([true]);
     expect(socket.accepted()).toBe(1);
@@ -110,5 +111,20 @@ describe('Socket Mode: Slack reaches the bot over its outbound WebSocket, not si
     await h.close();
     expect(socket.connections()).toBe(0);
     expect(socket.closeCodes).toEqual([1000]);
+  });
+});
+
+describe('Socket Mode while Slack cannot be reached', () => {
+  it('still answers health checks and takes alerts', async () => {
+    // Port 9 on loopback: nothing listens there, so apps.connections.open keeps failing.
+    const h = await startHarness({ SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '', SLACK_API_URL: 'http://127.0.0.1:9/api/', DRY_RUN: 'true' });
+    try {
+      expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
+      expect((await h.postAlert('/alerts/alertmanager', await fixture('ecs-firing.json'))).status).toBe(200);
+      const { incidents } = await h.api<IncidentList>('/api/incidents');
+      expect(incidents.map((i) => i.id)).toEqual(['INC-1']);
+    } finally {
+      await h.close();
+    }
   });
 });
