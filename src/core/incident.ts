@@ -111,8 +111,22 @@ export function canReopen(incident: Incident, now: Date): boolean {
  * Applies one alert to its incident. Pure: returns the next incident (version not bumped; the store
  * does that) and what changed, so the caller audits and notifies only on real changes.
  */
+/**
+ * Whether `alert` is older news than what the incident holds for it: a firing redelivered after
+ * its resolution (SNS, a second Alertmanager), or a resolution of an earlier episode arriving after
+ * a newer firing. Acting on it would reopen, or resolve, on stale information.
+ */
+function isStale(previous: IncidentAlert | undefined, alert: Alert): boolean {
+  if (!previous || previous.status === alert.status) return false;
+  const before = Date.parse(previous.startsAt);
+  const now = Date.parse(alert.startsAt);
+  if (Number.isNaN(before) || Number.isNaN(now)) return false;
+  return alert.status === 'firing' ? now <= before : now < before;
+}
+
 export function applyAlert(incident: Incident, alert: Alert, now: Date): { incident: Incident; effect: AlertEffect } {
   const previous = incident.alerts[alert.fingerprint];
+  if (isStale(previous, alert)) return { incident, effect: 'unchanged' };
   if (previous && previous.status === alert.status && incident.status !== 'resolved') {
     return { incident, effect: 'unchanged' };
   }

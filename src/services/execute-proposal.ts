@@ -161,10 +161,12 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
     const request = running.request ?? automationRequest(running);
     let refusal: Extract<GuardVerdict, { allowed: false }> | undefined;
     const beforeAttempt = async () => {
-      const kill = await checkKillSwitches(deps, running.plan);
-      if (!kill.allowed) {
-        refusal = kill;
-        throw new Error(kill.reason);
+      // DRY_RUN is checked here too: a proposal left running by a crash must not start for real
+      // after an operator restarted the bot in dry-run to make it safe.
+      const verdict: GuardVerdict = deps.dryRun ? { allowed: false, guard: 'dry_run', reason: 'DRY_RUN=true: nothing is started' } : await checkKillSwitches(deps, running.plan);
+      if (!verdict.allowed) {
+        refusal = verdict;
+        throw new Error(verdict.reason);
       }
     };
     try {

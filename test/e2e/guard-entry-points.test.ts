@@ -252,7 +252,7 @@ describe('the guard chain cannot be bypassed (source scan)', () => {
     const runExecution = text.slice(text.indexOf('export async function runExecution'));
     expect(runExecution.indexOf('executor.start(')).toBeGreaterThan(0);
     expect(runExecution.indexOf("running.status !== 'running'")).toBeLessThan(runExecution.indexOf('executor.start('));
-    expect(runExecution.slice(0, runExecution.indexOf('executor.start(')), 'beforeAttempt checks the switches').toMatch(/beforeAttempt = async \(\) => \{\s*const kill = await checkKillSwitches/);
+    expect(runExecution.slice(0, runExecution.indexOf('executor.start(')), 'beforeAttempt checks the switches').toMatch(/beforeAttempt = async \(\) => \{[\s\S]{0,400}?await checkKillSwitches\(deps, running\.plan\)/);
   });
 
   it("writes status 'running' in one place only: beginExecution, after the guard chain allowed it", async () => {

@@ -15,12 +15,15 @@ function movableClock(start = Date.now()) {
   return { now: () => new Date(now), advance: (ms: number) => (now += ms), seconds: () => Math.floor(now / 1000) };
 }
 
+/** As Alertmanager sends it: a firing starts an episode at `at`; its resolution keeps that startsAt. */
+let episodeStart = '';
 function withStatus(payload: AmPayload, status: 'firing' | 'resolved', at: Date): AmPayload {
   const copy = structuredClone(payload);
   copy.status = status;
+  if (status === 'firing') episodeStart = at.toISOString();
   for (const a of copy.alerts) {
     a.status = status;
-    if (status === 'firing') a.startsAt = at.toISOString();
+    a.startsAt = episodeStart;
     a.endsAt = status === 'resolved' ? at.toISOString() : '0001-01-01T00:00:00Z';
   }
   return copy;

@@ -9,12 +9,15 @@ import type { Harness } from './harness.js';
 
 type AmPayload = { status: string; alerts: { status: string; startsAt: string; endsAt: string }[] };
 
+/** As Alertmanager sends it: a firing starts an episode at `when`; its resolution keeps that startsAt. */
+let episodeStart = '';
 function at(payload: AmPayload, status: 'firing' | 'resolved', when: Date): AmPayload {
   const p = structuredClone(payload);
   p.status = status;
+  if (status === 'firing') episodeStart = when.toISOString();
   for (const a of p.alerts) {
     a.status = status;
-    if (status === 'firing') a.startsAt = when.toISOString();
+    a.startsAt = episodeStart;
     a.endsAt = status === 'resolved' ? when.toISOString() : '0001-01-01T00:00:00Z';
   }
   return p;

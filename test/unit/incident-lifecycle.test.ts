@@ -5,8 +5,8 @@ import { applyAlert, canReopen, newIncident, REOPEN_WINDOW_MS } from '../../src/
 const t0 = new Date('2026-01-01T00:00:00Z');
 const later = (ms: number) => new Date(t0.getTime() + ms);
 
-function alert(fingerprint: string, status: Alert['status'], severity = 'warning'): Alert {
-  return { source: 'alertmanager', groupKey: 'g', fingerprint, name: 'X', status, severity, summary: 's', labels: {}, annotations: {}, startsAt: t0.toISOString() };
+function alert(fingerprint: string, status: Alert['status'], severity = 'warning', startsAt = t0): Alert {
+  return { source: 'alertmanager', groupKey: 'g', fingerprint, name: 'X', status, severity, summary: 's', labels: {}, annotations: {}, startsAt: startsAt.toISOString() };
 }
 
 describe('incident lifecycle', () => {
@@ -45,10 +45,23 @@ describe('incident lifecycle', () => {
     expect(canReopen(inc, later(10 + gap))).toBe(expected);
   });
 
+  it('ignores a firing redelivered after its own resolution (same episode)', () => {
+    let inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    inc = applyAlert(inc, alert('a', 'resolved'), later(10)).incident;
+    expect(applyAlert(inc, alert('a', 'firing'), later(20))).toMatchObject({ effect: 'unchanged', incident: { status: 'resolved', round: 0 } });
+  });
+
+  it('ignores the resolution of an earlier episode arriving after a newer firing', () => {
+    let inc = newIncident('INC-1', alert('a', 'firing'), t0);
+    inc = applyAlert(inc, alert('a', 'resolved'), later(10)).incident;
+    inc = applyAlert(inc, alert('a', 'firing', 'warning', later(20)), later(20)).incident;
+    expect(applyAlert(inc, alert('a', 'resolved', 'warning', t0), later(30))).toMatchObject({ effect: 'unchanged', incident: { status: 'open' } });
+  });
+
   it('reopens into a new round when a resolved incident fires again', () => {
     let inc = newIncident('INC-1', alert('a', 'firing'), t0);
     inc = applyAlert(inc, alert('a', 'resolved'), later(10)).incident;
-    const reopened = applyAlert(inc, alert('a', 'firing'), later(20));
+    const reopened = applyAlert(inc, alert('a', 'firing', 'warning', later(20)), later(20));
     expect(reopened.effect).toBe('reopened');
     expect(reopened.incident).toMatchObject({ status: 'open', round: 1 });
     expect(reopened.incident.resolvedAt).toBeUndefined();
