@@ -184,19 +184,46 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
     await refreshRoot(deps, running.incidentId);
   }
   const id = executionId;
-  const execution = await pollUntilTerminal(deps.executor, id, {
-    sleep: deps.sleep,
-    initialMs: deps.pollIntervalMs?.initial ?? 1000,
-    maxMs: deps.pollIntervalMs?.max ?? 15_000,
-    onProgress: async (e) => {
-      await updateProposal(deps, proposalId, (p) => (p.status === 'running' && p.executionStatus !== e.status ? { ...p, executionStatus: e.status } : undefined));
-      await deps.audit.record({ ...auditBase(running), kind: 'action.progress', stepKey: `progress:${proposalId}:${e.status}`, outcome: 'SUCCESS', executionId: id, details: { status: e.status } });
-    },
-  }).catch((err: Error) => ({ executionId: id, status: 'Unknown', outputs: {}, failureMessage: `lost track of the execution: ${err.message}`, timedOut: false }));
+  let execution: Awaited<ReturnType<typeof pollUntilTerminal>>;
+  try {
+    execution = await pollUntilTerminal(deps.executor, id, {
+      sleep: deps.sleep,
+      initialMs: deps.pollIntervalMs?.initial ?? 1000,
+      maxMs: deps.pollIntervalMs?.max ?? 15_000,
+      onProgress: async (e) => {
+        await updateProposal(deps, proposalId, (p) => (p.status === 'running' && p.executionStatus !== e.status ? { ...p, executionStatus: e.status } : undefined));
+        await deps.audit.record({ ...auditBase(running), kind: 'action.progress', stepKey: `progress:${proposalId}:${e.status}`, outcome: 'SUCCESS', executionId: id, details: { status: e.status } });
+      },
+    });
+  } catch (err) {
+    await trackingLost(deps, running, id, (err as Error).message);
+    return;
+  }
+  if (execution.timedOut) {
+    await trackingLost(deps, running, id, `no terminal status after polling (last: ${execution.status})`);
+    return;
+  }
   const ok = isSuccessStatus(execution.status);
   const fields: Partial<Proposal> = { executionStatus: execution.status };
-  if (!ok) fields.lastError = execution.failureMessage ?? (execution.timedOut ? 'polling timed out' : `execution ended ${execution.status}`);
+  if (!ok) fields.lastError = execution.failureMessage ?? `execution ended ${execution.status}`;
   await finish(deps, running, ok ? 'succeeded' : 'failed', fields);
+}
+
+/**
+ * Polling gave up (AWS errors, a store write, the timeout) while the execution may still be
+ * running: the proposal stays `running`, never "failed" (which would offer a rollback alongside a
+ * live action). The loss is audited and shown; the in-flight job resumes polling.
+ */
+async function trackingLost(deps: ServiceDeps, p: Proposal, executionId: string, reason: string): Promise<void> {
+  await updateProposal(deps, p.id, (cur) => (cur.status === 'running' ? { ...cur, lastError: reason } : undefined)).catch(() => undefined);
+  await deps.audit.record({
+    ...auditBase(p),
+    kind: 'action.tracking_lost',
+    stepKey: `tracking-lost:${p.id}:${deps.clock.now().toISOString()}`,
+    outcome: 'FAILURE',
+    executionId,
+    details: { reason, note: 'the execution may still be running; polling resumes within minutes' },
+  });
 }
 
 /** begin + run: for the automatic path, resumed work and completed approvals. */

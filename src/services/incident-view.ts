@@ -52,7 +52,15 @@ export async function ensureRootMessage(deps: ServiceDeps, incident: Incident): 
   });
   if (!claimed || claimed.slackTs) return claimed ?? incident;
   if (claimed.slackClaim?.by !== deps.replicaId) return waitForRoot(deps, incident);
-  const ts = await deps.channel.postRoot(channel, { incident: claimed, proposals: await deps.proposals.listByIncident(incident.id) });
+  let ts: string;
+  try {
+    ts = await deps.channel.postRoot(channel, { incident: claimed, proposals: await deps.proposals.listByIncident(incident.id) });
+  } catch (err) {
+    // Slack being down or refusing the channel must not stop proposals, paging or execution: the
+    // incident carries on without a thread, and the next pass tries to post the root again.
+    deps.log.error({ err, incidentId: incident.id, channel }, 'could not post the incident root message; continuing without a thread');
+    return claimed;
+  }
   return (await updateIncident(deps, incident.id, (current) => (current.slackTs ? undefined : { ...current, slackTs: ts }))) ?? claimed;
 }
 
@@ -70,5 +78,8 @@ async function waitForRoot(deps: ServiceDeps, incident: Incident): Promise<Incid
 export async function refreshRoot(deps: ServiceDeps, incidentId: string): Promise<void> {
   if (!deps.channel.enabled) return;
   const view = await loadView(deps, incidentId);
-  if (view?.incident.slackTs) await deps.channel.updateRoot(view);
+  if (!view?.incident.slackTs) return;
+  // Presentation only: a failed update (message deleted, Slack down) must not stop the caller's
+  // state change from completing. The next change updates the message again.
+  await deps.channel.updateRoot(view).catch((err: unknown) => deps.log.warn({ err, incidentId }, 'could not update the incident root message'));
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { loadCatalogue } from '../../src/config/load-catalogue.js';
+import { resumeStalledProposals } from '../../src/services/resume-stalled.js';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -188,6 +189,23 @@ const ENTRY_POINTS: EntryPoint[] = [
       },
     }),
   ),
+  {
+    name: 'the in-flight job driving a proposal that stalled while running',
+    service: EC2.service,
+    async run(scope) {
+      const h = await harness();
+      await postAndSettle(h, 'ec2-firing.json');
+      const p = await proposalFor(h, EC2.document);
+      // Running for ten minutes without an execution: its process died before SSM was called.
+      const approvals = [{ userId: USERS.operator, authority: 'HUMAN_OPERATOR', at: new Date().toISOString(), planDigest: p.plan.digest }];
+      const tenMinutesAgo = new Date(Date.now() - 10 * 60_000).toISOString();
+      await h.bot.deps.proposals.update({ ...p, status: 'running', approvals, startedAt: tenMinutesAgo, updatedAt: tenMinutesAgo });
+      if (scope) await engageByCommand(h, scope);
+      expect(await resumeStalledProposals(h.bot.deps)).toBe(1);
+      await h.settle();
+      return { h, proposalId: p.id, document: EC2.document };
+    },
+  },
 ];
 
 const SCOPES: [kind: string, scopeOf: (service: string) => string][] = [
@@ -281,6 +299,7 @@ describe('the guard chain cannot be bypassed (source scan)', () => {
       'src/services/decide-proposal.ts': ['Approve click on a medium-risk proposal', 'retry: approving the rollback offered after a failed run', 'retry: a transient SSM error, with the switch engaged during the backoff'],
       'src/services/remediate.ts': ['/remediate confirmed with its Confirm button'],
       'src/services/resume-work.ts': ['resume after a restart of a proposal stored as running', 'resume after a restart of a proposal stored as approved'],
+      'src/services/resume-stalled.ts': ['the in-flight job driving a proposal that stalled while running'],
     };
     expect(callers).toEqual(Object.keys(COVERED).sort());
     const names = new Set(ENTRY_POINTS.map((e) => e.name));

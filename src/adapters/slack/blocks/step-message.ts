@@ -63,6 +63,8 @@ function headline(r: AuditRecord): string {
       return `${rb}${target}: approval expired with ${String(d.approvals)}/${String(d.required)} approvals; nothing ran`;
     case 'action.refused':
       return `${rb}${target} *not run*: ${escapeMrkdwn(String(d.reason ?? d.guard ?? ''))}`;
+    case 'action.tracking_lost':
+      return `${rb}${target}: lost track of execution \`${r.executionId ?? ''}\` (${escapeMrkdwn(String(d.reason ?? ''))}); it may still be running, polling resumes within minutes`;
     case 'action.aborted':
       return `${rb}${target}: execution \`${r.executionId ?? ''}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
     case 'escalation.triggered':
