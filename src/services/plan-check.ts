@@ -29,7 +29,7 @@ export async function ensurePlanCurrent(deps: ServiceDeps, p: Proposal): Promise
   const required = requiredApprovals(deps, plan, p);
   const now = deps.clock.now().toISOString();
   const { proposal, changed } = await updateProposal(deps, p.id, (cur) =>
-    cur.plan.digest === p.plan.digest ? { ...cur, plan, approvalsRequired: required, status: required === 0 ? cur.status : 'pending_approval', pendingSince: now } : undefined,
+    cur.plan.digest === p.plan.digest && cur.status === p.status ? { ...cur, plan, approvalsRequired: required, status: required === 0 ? cur.status : 'pending_approval', pendingSince: now } : undefined,
   );
   if (!changed || !proposal) return { allowed: false, guard: 'approval', reason: 'the proposal changed while it was being started' };
   await deps.audit.record({

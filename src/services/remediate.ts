@@ -12,6 +12,7 @@ import { requiredApprovals } from './plan-check.js';
 import { beginExecution, runExecution } from './execute-proposal.js';
 import { showProposal } from './show-proposal.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
+import { CONTROLS_AUDIT } from './kill-switch.js';
 
 export type PlanPreview = { ok: true; plan: Plan } | { ok: false; message: string };
 
@@ -44,6 +45,17 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
   const now = deps.clock.now();
   if (!authority) {
     deps.metrics.guardRefused('no_authority');
+    await deps.audit.record({
+      incidentId: CONTROLS_AUDIT,
+      kind: 'remediate.refused',
+      stepKey: `remediate-refused:${actor.userId}:${now.toISOString()}`,
+      trigger: 'slack',
+      outcome: 'FAILURE',
+      operator: actor.userId,
+      runbook: plan.runbookId,
+      targetResource: plan.target,
+      details: { reason: 'holds no authority in the policy', labels },
+    });
     return { ok: false, message: `Refused: <@${actor.userId}> holds no authority in the policy, so cannot request remediations.` };
   }
   const key = `${MANUAL_PREFIX}${plan.runbookId}:${plan.target}`;

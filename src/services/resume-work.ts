@@ -11,7 +11,7 @@ import { processIncident } from './process-incident.js';
 export async function resumeWork(deps: ServiceDeps): Promise<void> {
   const inFlight = await deps.proposals.listByStatus([...IN_FLIGHT_PROPOSAL_STATUSES]);
   for (const p of inFlight) void deps.tasks.run(`proposal:${p.id}`, () => advanceProposal(deps, p.id));
-  const open = await deps.incidents.list({ status: ['open', 'acknowledged', 'mitigating'] });
+  const open = await deps.incidents.list({ status: ['open', 'acknowledged', 'mitigating'], limit: 100_000 });
   for (const incident of open) void deps.tasks.run(`incident:${incident.id}`, () => processIncident(deps, incident.id));
   if (inFlight.length + open.length > 0) deps.log.info({ proposals: inFlight.length, incidents: open.length }, 'resuming work from the store');
 }

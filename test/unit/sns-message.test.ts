@@ -58,6 +58,7 @@ describe('isSnsUrl', () => {
     ['https://sns.eu-west-1.amazonaws.com.attacker.example/cert.pem', 'certificate', false],
     ['https://attacker.example/sns.eu-west-1.amazonaws.com/cert.pem', 'certificate', false],
     ['https://s3.eu-west-1.amazonaws.com/bucket/cert.pem', 'certificate', false],
+    ['https://sns.s3.amazonaws.com/cert.pem', 'certificate', false], // an S3 bucket named "sns", not SNS
     ['https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.txt', 'certificate', false],
     ['https://sns.eu-west-1.amazonaws.com:8443/SimpleNotificationService-abc.pem', 'certificate', false],
     ['https://user:pw@sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.pem', 'certificate', false],

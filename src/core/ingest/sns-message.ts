@@ -72,7 +72,9 @@ export function snsSignatureAlgorithm(message: Pick<SnsMessage, 'SignatureVersio
 }
 
 /** Where SNS keeps its signing certificates and confirmation endpoints (aws and aws-cn partitions). */
-const SNS_HOST = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
+// The middle label must look like a region (us-east-1, us-gov-west-1, cn-north-1): a looser pattern
+// also accepted hosts such as sns.s3.amazonaws.com, which are not SNS.
+const SNS_HOST = /^sns\.[a-z]{2}(?:-[a-z]+)+-\d{1,2}\.amazonaws\.com(?:\.cn)?$/;
 
 /**
  * Whether `url` may be fetched on an SNS message's say-so: https, on an SNS host, no credentials,

@@ -51,5 +51,5 @@ export function proposalMessage(_view: IncidentView, p: Proposal, runbook: Runbo
   ];
   if (p.status === 'pending_approval') blocks.push(buttons(p));
   blocks.push(context(`${proposalStatusText(p)} · plan ${plan.digest.slice(0, 12)} · action ${p.id}`));
-  return { text: `Proposed: ${plan.runbookId} on ${plan.target} (${plan.risk} risk): ${p.status}`, blocks };
+  return { text: escapeMrkdwn(`Proposed: ${plan.runbookId} on ${plan.target} (${plan.risk} risk): ${p.status}`), blocks };
 }

@@ -1,5 +1,6 @@
 import type { Proposal } from '../../../core/proposal.js';
 import { validApprovals } from '../../../core/policy/approval.js';
+import { escapeMrkdwn } from './text.js';
 
 /** A short, human status for a proposal, used on the root message and the proposal message. */
 export function proposalStatusText(p: Proposal): string {
@@ -15,16 +16,16 @@ export function proposalStatusText(p: Proposal): string {
     case 'succeeded':
       return ':white_check_mark: succeeded';
     case 'failed':
-      return `:x: failed${p.lastError ? `: ${p.lastError}` : ''}`;
+      return `:x: failed${p.lastError ? `: ${escapeMrkdwn(p.lastError)}` : ''}`;
     case 'dry_run':
       return ':memo: dry run recorded (DRY_RUN=true, nothing was executed)';
     case 'rejected':
-      return `:no_entry_sign: ${p.reason ?? 'rejected'}`;
+      return `:no_entry_sign: ${p.reason ? escapeMrkdwn(p.reason) : 'rejected'}`;
     case 'blocked':
-      return `:octagonal_sign: blocked${p.reason ? `: ${p.reason}` : ''}`;
+      return `:octagonal_sign: blocked${p.reason ? `: ${escapeMrkdwn(p.reason)}` : ''}`;
     case 'expired':
       return ':alarm_clock: approval expired';
     case 'withdrawn':
-      return `:leftwards_arrow_with_hook: withdrawn${p.reason ? `: ${p.reason}` : ''}`;
+      return `:leftwards_arrow_with_hook: withdrawn${p.reason ? `: ${escapeMrkdwn(p.reason)}` : ''}`;
   }
 }

@@ -6,7 +6,7 @@ export const REMEDIATE_CONFIRM = 'remediate_confirm';
 /** The ephemeral plan `/remediate` shows before anything happens, with a Confirm button. */
 export function remediatePreview(plan: Plan, labels: Record<string, string>): { text: string; blocks: unknown[] } {
   return {
-    text: `Run ${plan.runbookId} on ${plan.target}?`,
+    text: escapeMrkdwn(`Run ${plan.runbookId} on ${plan.target}?`),
     blocks: [
       section(`*Run by hand:* ${escapeMrkdwn(plan.title)}\n\`${plan.runbookId}\` v${plan.runbookVersion}`),
       fields([

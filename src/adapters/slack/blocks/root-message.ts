@@ -73,7 +73,7 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
   if (incident.resolvedAt) times.push(`resolved ${incident.resolvedAt}`);
   blocks.push(context(`${incident.id} · ${times.join(' · ')} · details in the thread`));
   return {
-    text: `${incident.id} [${incident.status}] ${incident.severity}: ${incident.title}`,
+    text: escapeMrkdwn(`${incident.id} [${incident.status}] ${incident.severity}: ${incident.title}`),
     blocks: blocks.slice(0, MAX_BLOCKS),
   };
 }

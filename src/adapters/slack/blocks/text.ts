@@ -38,8 +38,9 @@ export function header(text: string): Record<string, unknown> {
   return { type: 'header', text: { type: 'plain_text', text: truncate(text, HEADER_LIMIT), emoji: true } };
 }
 
+/** JSON in a code block; escaped, since Slack still parses `<!channel>` and `<url|label>` inside one. */
 export function codeBlock(value: unknown, limit = SECTION_LIMIT - 10): string {
-  const json = JSON.stringify(value, null, 2);
+  const json = escapeMrkdwn(JSON.stringify(value, null, 2));
   return '```' + truncate(json.replace(/```/g, "'''"), limit) + '```';
 }
 
