@@ -19,6 +19,8 @@ export interface IncidentAlert {
   endsAt?: string;
   generatorURL?: string;
   lastReceivedAt: string;
+  /** Kept without labels and annotations: the incident had grown large (DETAILED_ALERT_BYTES). */
+  compact?: boolean;
 }
 
 export interface Incident {
@@ -36,6 +38,11 @@ export interface Incident {
   /** Which replica is posting the root message, and since when: only one may post it. */
   slackClaim?: { by: string; at: string };
   alerts: Record<string, IncidentAlert>;
+  /**
+   * Set once an alert arrived that the item had no room for (MAX_ALERT_BYTES): it is in the audit
+   * trail only. Such an incident does not resolve by itself, since untracked alerts may still fire.
+   */
+  alertsOverflow?: boolean;
   openedAt: string;
   updatedAt: string;
   acknowledgedAt?: string;
@@ -55,19 +62,41 @@ export function isIncidentId(value: string): boolean {
   return /^INC-\d{1,12}$/.test(value);
 }
 
-function toIncidentAlert(alert: Alert, now: Date): IncidentAlert {
+/**
+ * An incident is one DynamoDB item, and an item stops at 400 KB. Alerts are kept in full while the
+ * incident's alerts stay under DETAILED_ALERT_BYTES; after that new alerts are kept compact (no labels
+ * or annotations, so no runbook is matched for them); past MAX_ALERT_BYTES they are only counted.
+ * Every alert is in the audit trail either way.
+ */
+export const DETAILED_ALERT_BYTES = 150_000;
+export const MAX_ALERT_BYTES = 300_000;
+const MAX_TEXT = 1024;
+
+const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
+
+function alertsBytes(incident: Pick<Incident, 'alerts'>): number {
+  return JSON.stringify(incident.alerts).length;
+}
+
+/** True for an alert kept without labels and annotations. */
+export function isCompactAlert(alert: IncidentAlert): boolean {
+  return alert.compact === true;
+}
+
+function toIncidentAlert(alert: Alert, now: Date, compact = false): IncidentAlert {
   const out: IncidentAlert = {
     fingerprint: alert.fingerprint,
     name: alert.name,
     status: alert.status,
     severity: alert.severity,
-    summary: alert.summary,
+    summary: clip(alert.summary),
     source: alert.source,
-    labels: alert.labels,
-    annotations: alert.annotations,
+    labels: compact ? {} : alert.labels,
+    annotations: compact ? {} : Object.fromEntries(Object.entries(alert.annotations).map(([k, v]) => [k, clip(v)])),
     startsAt: alert.startsAt,
     lastReceivedAt: now.toISOString(),
   };
+  if (compact) out.compact = true;
   if (alert.endsAt) out.endsAt = alert.endsAt;
   if (alert.generatorURL) out.generatorURL = alert.generatorURL;
   return out;
@@ -133,9 +162,16 @@ export function applyAlert(incident: Incident, alert: Alert, now: Date): { incid
   if (previous && previous.status === alert.status && alert.status === 'resolved') {
     return { incident, effect: 'unchanged' };
   }
+  const size = alertsBytes(incident);
+  if (!previous && size >= MAX_ALERT_BYTES) {
+    // No room left in the item: the alert is audited, and the incident remembers it overflowed.
+    if (incident.alertsOverflow || alert.status === 'resolved') return { incident, effect: 'unchanged' };
+    return { incident: { ...incident, alertsOverflow: true, updatedAt: now.toISOString() }, effect: 'alert-added' };
+  }
+  const compact = previous ? isCompactAlert(previous) : size >= DETAILED_ALERT_BYTES;
   const next: Incident = {
     ...incident,
-    alerts: { ...incident.alerts, [alert.fingerprint]: toIncidentAlert(alert, now) },
+    alerts: { ...incident.alerts, [alert.fingerprint]: toIncidentAlert(alert, now, compact) },
     updatedAt: now.toISOString(),
   };
   if (alert.status === 'firing') next.severity = mostSevere(incident.severity, alert.severity);
@@ -150,7 +186,7 @@ export function applyAlert(incident: Incident, alert: Alert, now: Date): { incid
     return { incident: next, effect: 'reopened' };
   }
   const stillFiring = Object.values(next.alerts).some((a) => a.status === 'firing');
-  if (!stillFiring) {
+  if (!stillFiring && !next.alertsOverflow) {
     next.status = 'resolved';
     next.resolvedAt = now.toISOString();
     return { incident: next, effect: 'resolved' };

@@ -1,4 +1,4 @@
-import { firingAlerts } from '../core/incident.js';
+import { firingAlerts, isCompactAlert } from '../core/incident.js';
 import type { Incident } from '../core/incident.js';
 import { matchingRunbooks } from '../core/runbooks/match.js';
 import { renderPlan } from '../core/runbooks/plan.js';
@@ -41,6 +41,8 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
   for (const alert of firingAlerts(incident)) {
     // A /remediate request carries its own proposal; it is not matched against the catalogue.
     if (alert.fingerprint.startsWith(MANUAL_PREFIX)) continue;
+    // Kept without labels (the incident grew large): nothing to match a runbook on.
+    if (isCompactAlert(alert)) continue;
     const matches = matchingRunbooks(runbooks, { name: alert.name, source: alert.source, labels: alert.labels });
     if (matches.length === 0) {
       await deps.audit.record({

@@ -67,3 +67,24 @@ describe('incident lifecycle', () => {
     expect(reopened.incident.resolvedAt).toBeUndefined();
   });
 });
+
+describe('an incident that outgrows one store item', () => {
+  const big = (i: number, status: Alert['status'] = 'firing'): Alert => ({
+    ...alert(`f${i}`, status),
+    labels: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`label${k}`, 'x'.repeat(1000)])),
+    annotations: { description: 'y'.repeat(5000) },
+  });
+
+  it('keeps alerts in full, then compact, then only notes the overflow; it then waits for a person to resolve it', () => {
+    let inc = newIncident('INC-1', big(0), t0);
+    expect(inc.alerts.f0?.annotations.description?.length).toBeLessThanOrEqual(1024);
+    for (let i = 1; i < 3000 && !inc.alertsOverflow; i++) inc = applyAlert(inc, big(i), later(i)).incident;
+    const kept = Object.values(inc.alerts);
+    expect(kept.some((a) => a.compact)).toBe(true);
+    expect(kept.filter((a) => !a.compact).every((a) => Object.keys(a.labels).length === 10)).toBe(true);
+    expect(inc.alertsOverflow).toBe(true);
+    expect(JSON.stringify(inc).length).toBeLessThan(350_000);
+    for (const a of kept) inc = applyAlert(inc, { ...big(Number(a.fingerprint.slice(1)), 'resolved') }, later(5000)).incident;
+    expect(inc.status).toBe('open');
+  });
+});

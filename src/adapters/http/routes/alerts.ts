@@ -9,7 +9,9 @@ import { cloudwatchRoute } from './cloudwatch-alerts.js';
 import type { CloudWatchIngest } from './cloudwatch-alerts.js';
 import { readJson, storeAndAnswer } from './ingest-answer.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
+// Alertmanager sends a whole group in one request and does not retry a 4xx: refusing a large but
+// real payload would lose its alerts. 16 MB holds thousands of alerts and still bounds memory.
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Answers honestly: 2xx only once every alert is durably stored; 400 naming the field for a

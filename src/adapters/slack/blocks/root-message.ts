@@ -58,6 +58,7 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
     return `${icon} *${escapeMrkdwn(a.name)}*: ${escapeMrkdwn(a.summary)} (${link(a.generatorURL, 'source')})`;
   });
   if (alerts.length > MAX_ALERTS_SHOWN) alertLines.push(`…and ${alerts.length - MAX_ALERTS_SHOWN} more`);
+  if (incident.alertsOverflow) alertLines.push(':warning: More alerts than one incident can track: the rest are in the audit trail only, and this incident will not resolve by itself (`/incident resolve`).');
   blocks.push(section(alertLines.join('\n')));
   if (proposals.length > 0) {
     const lines = proposals

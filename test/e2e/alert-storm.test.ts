@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Incident } from '../../src/core/incident.js';
+import type { AuditRecord } from '../../src/core/audit.js';
+import { startHarness } from './harness.js';
+import type { Harness } from './harness.js';
+
+/** One Alertmanager group of `count` alerts, each carrying ten 1,000-character labels. */
+function storm(from: number, count: number) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="NodeDown"}',
+    status: 'firing',
+    receiver: 'chatops',
+    groupLabels: { alertname: 'NodeDown' },
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: Array.from({ length: count }, (_, i) => ({
+      status: 'firing',
+      labels: { alertname: 'NodeDown', instance: `node-${from + i}`, ...Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`l${k}`, 'v'.repeat(1000)])) },
+      annotations: { summary: `node-${from + i} is down` },
+      startsAt: '2026-11-23T10:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: `fp${from + i}`,
+    })),
+  };
+}
+
+describe('an alert storm in one group with large labels', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ DRY_RUN: 'true' });
+  });
+  afterAll(async () => h.close());
+
+  it('stores every delivery (no 5xx), keeps the incident within one item, and audits every alert', async () => {
+    for (let from = 0; from < 1000; from += 250) {
+      const res = await h.postAlert('/alerts/alertmanager', storm(from, 250));
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+    await h.settle();
+    const { incidents } = await h.api<{ incidents: Incident[] }>('/api/incidents');
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]?.alertsOverflow).toBe(true);
+    const received = (await h.api<{ records: AuditRecord[] }>('/api/audit?incident=INC-1&kind=alert.received&n=1000')).records;
+    expect(received.length).toBe(1000);
+  });
+});
