@@ -40,21 +40,29 @@ export async function setKillSwitch(
     return { ok: false, message: `Refused: turning kill switches ${command.op} needs one of ${allowed.join(', ')}.` };
   }
   await deps.killSwitches.set({ scope: command.scope, engaged: command.op === 'on', by: actor.userId, authority, at, ...(command.reason ? { reason: command.reason } : {}) });
-  await deps.audit.record({
-    ...base,
-    kind: command.op === 'on' ? 'killswitch.engaged' : 'killswitch.released',
-    stepKey: `killswitch:${command.scope}:${command.op}:${at}`,
-    outcome: 'SUCCESS',
-    authority,
-    details: { scope: command.scope, reason: command.reason, abortRunning: command.abortRunning },
-  });
+  // The switch is set: whatever happens next, the reply must say so (an operator who releases a
+  // switch and is told "nothing changed" would believe actions are still stopped).
+  let auditProblem = '';
+  try {
+    await deps.audit.record({
+      ...base,
+      kind: command.op === 'on' ? 'killswitch.engaged' : 'killswitch.released',
+      stepKey: `killswitch:${command.scope}:${command.op}:${at}`,
+      outcome: 'SUCCESS',
+      authority,
+      details: { scope: command.scope, reason: command.reason, abortRunning: command.abortRunning },
+    });
+  } catch (err) {
+    deps.log.error({ err, scope: command.scope, op: command.op }, 'kill switch changed but its audit record could not be written');
+    auditProblem = ' (the audit record could not be written: the store did not answer)';
+  }
   const verb = command.op === 'on' ? ':octagonal_sign: engaged' : ':large_green_circle: released';
   const announcement = `Kill switch \`${command.scope}\` ${verb} by <@${actor.userId}>${command.reason ? `: ${command.reason}` : ''}`;
   if (deps.defaultChannel) void deps.channel.announce(deps.defaultChannel, announcement).catch((err: unknown) => deps.log.warn({ err }, 'could not announce the kill switch'));
   deps.log.warn({ scope: command.scope, op: command.op, by: actor.userId }, 'kill switch changed');
   const reply: KillSwitchReply = {
     ok: true,
-    message: `Kill switch \`${command.scope}\` is ${command.op === 'on' ? 'engaged: no new action in that scope will start' : 'released'}.`,
+    message: `Kill switch \`${command.scope}\` is ${command.op === 'on' ? 'engaged: no new action in that scope will start' : 'released'}.${auditProblem}`,
   };
   if (command.abortRunning) reply.abort = () => abortRunning(deps, actor, command.scope, authority);
   return reply;

@@ -145,3 +145,26 @@ describe('a kill switch engaged on one bot process', () => {
     expect(b.slack.accepted('chat.postEphemeral').map((c) => c.args)).toEqual([expect.objectContaining({ channel: CHANNEL, text: expect.stringMatching(/^Approved .* it is running now/) })]);
   });
 });
+
+describe('a kill switch changed while its audit record cannot be written', () => {
+  it('is still changed, and the operator is told both facts', async () => {
+    const h = await startHarness({ DRY_RUN: 'true' });
+    try {
+      const real = h.bot.deps.audit;
+      // Our own port: the store refuses only the kill switch's audit record.
+      h.bot.deps.audit = {
+        ...real,
+        record: async (entry) => {
+          if (entry.kind.startsWith('killswitch.')) throw new Error('store did not answer');
+          return real.record(entry);
+        },
+      };
+      const ack = await h.command('/kill-switch', 'on global testing', USERS.sre);
+      expect(ack.text).toContain('is engaged');
+      expect(ack.text).toContain('audit record could not be written');
+      expect((await h.bot.deps.killSwitches.listEngaged()).map((s) => s.scope)).toEqual(['global']);
+    } finally {
+      await h.close();
+    }
+  });
+});
