@@ -43,22 +43,30 @@ function notPending(p: Proposal): DecisionReply {
  * An Approve click. Checked against the policy, bound to the plan digest the proposal carries,
  * written with a conditional update; the click that completes the approvals starts the run.
  */
-export async function approveProposal(deps: ServiceDeps, proposalId: string, actor: Actor): Promise<DecisionReply> {
+export async function approveProposal(deps: ServiceDeps, proposalId: string, actor: Actor, seenDigest?: string): Promise<DecisionReply> {
   const initial = await deps.proposals.get(proposalId);
   if (!initial) return { ok: false, message: 'This proposal no longer exists.' };
   if (initial.status !== 'pending_approval') return notPending(initial);
+  if (seenDigest && seenDigest !== initial.plan.digest) {
+    return { ok: false, message: `Not recorded: the plan of ${describe(initial)} changed after that message was shown. Check the updated proposal and approve that.` };
+  }
   if (await expireIfDue(deps, initial)) return { ok: false, message: `Too late: the approval window for ${describe(initial)} has passed; it expired and nothing ran.` };
   const decision = assessApproval(deps.catalogue.policy, initial.plan, actor, initial.requestedBy, initial.approvals);
   if (!decision.allowed) return refuse(deps, initial, actor, 'approval.refused', decision.code, decision.reason);
 
   let complete = false;
   const { proposal, changed } = await updateProposal(deps, proposalId, (p) => {
+    // The approval is for the plan that was assessed above; if it changed meanwhile, record nothing.
+    if (p.plan.digest !== initial.plan.digest) return undefined;
     if (p.status !== 'pending_approval' || p.approvals.some((a) => a.userId === actor.userId && a.planDigest === p.plan.digest)) return undefined;
     const approvals = [...p.approvals, { userId: actor.userId, authority: decision.authority, at: deps.clock.now().toISOString(), planDigest: p.plan.digest }];
     complete = validApprovals(p.plan, approvals).length >= p.approvalsRequired;
     return { ...p, approvals, status: complete ? 'approved' : 'pending_approval' };
   });
-  if (!changed || !proposal) return proposal ? notPending(proposal) : { ok: false, message: 'This proposal no longer exists.' };
+  if (!changed || !proposal) {
+    if (proposal && proposal.plan.digest !== initial.plan.digest) return { ok: false, message: `Not recorded: the plan of ${describe(initial)} changed while you clicked. Check the updated proposal.` };
+    return proposal ? notPending(proposal) : { ok: false, message: 'This proposal no longer exists.' };
+  }
 
   await deps.audit.record({
     incidentId: proposal.incidentId,

@@ -8,8 +8,14 @@ import { validApprovals } from '../../../core/policy/approval.js';
 /** Button action_ids (DESIGN §2.4): they start with approve, reject, dry_run; the value is the proposal id. */
 export const ACTION_IDS = { approve: 'approve_proposal', reject: 'reject_proposal', dryRun: 'dry_run_proposal' } as const;
 
+/** `<proposal id>|<plan digest>`: what an Approve button carries. */
+export function approveValue(p: Pick<Proposal, 'id' | 'plan'>): string {
+  return `${p.id}|${p.plan.digest}`;
+}
+
 function buttons(p: Proposal): Record<string, unknown> {
-  const approve: Record<string, unknown> = { type: 'button', action_id: ACTION_IDS.approve, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: p.id };
+  // The digest of the plan this message shows: an approval counts only for that exact plan.
+  const approve: Record<string, unknown> = { type: 'button', action_id: ACTION_IDS.approve, text: { type: 'plain_text', text: 'Approve' }, style: 'primary', value: approveValue(p) };
   if (p.plan.risk === 'high' || !p.plan.reversible) {
     approve.confirm = {
       title: { type: 'plain_text', text: 'Approve this action?' },

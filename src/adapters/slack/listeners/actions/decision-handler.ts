@@ -4,7 +4,7 @@ import type { DecisionReply } from '../../../../services/decide-proposal.js';
 import type { ServiceDeps } from '../../../../services/deps.js';
 import type { SlackListenerContext } from '../context.js';
 
-type Decide = (deps: ServiceDeps, proposalId: string, actor: Actor) => Promise<DecisionReply>;
+type Decide = (deps: ServiceDeps, proposalId: string, actor: Actor, seenDigest?: string) => Promise<DecisionReply>;
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
 /**
@@ -14,7 +14,9 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
   return async ({ ack, body, action }: ButtonArgs): Promise<void> => {
     await ack();
-    const proposalId = 'value' in action && typeof action.value === 'string' ? action.value : '';
+    const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
+    // Approve carries `<id>|<plan digest>` (the plan the clicker saw); other buttons just the id.
+    const [proposalId = '', seenDigest] = value.split('|');
     const userId = body.user.id;
     const channel = body.channel?.id;
     const threadTs = body.message?.thread_ts ?? body.message?.ts;
@@ -23,7 +25,7 @@ export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
     await ctx.deps.tasks.run(`click:${proposalId}`, async () => {
       let reply: DecisionReply;
       try {
-        reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) });
+        reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) }, seenDigest);
       } catch (err) {
         log.error({ err }, 'button handling failed');
         reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
