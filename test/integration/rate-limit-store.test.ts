@@ -125,4 +125,19 @@ describe('a token bucket of 100 shared by two bot processes through one store', 
       close();
     }
   });
+
+  it('grants no more than the bucket holds to a burst after it sat full and idle (no credit for idle time)', async () => {
+    const prefix = await freshPrefix('idle');
+    const clock = manualClock(FROZEN);
+    const { store, close } = separateStore(dynamo.endpoint, prefix, clock);
+    try {
+      // 20 a minute, full: one take, then a minute of quiet in which it would refill past its size.
+      expect(await store.take('action:restart', 20, 20)).toMatchObject({ granted: true });
+      clock.advance(59_000);
+      // A true token bucket holds at most 20 now, whatever the idle time.
+      expect(await takeMany(store, 'action:restart', 40, 20)).toEqual({ granted: 20, refused: 20, errors: [] });
+    } finally {
+      close();
+    }
+  });
 });

@@ -6,17 +6,58 @@ import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
 const MAX_ROUNDS = 20;
+/** A replica brings a bucket up to date before taking from it if its last look is older than this. */
+const REFRESH_AFTER_MS = 1000;
 
 /**
  * Token buckets on single items. A take is `SET tokens = tokens - 1 IF tokens >= 1`: DynamoDB
  * applies conditional updates of one item one at a time, so N concurrent takes against k tokens
  * grant exactly k, whichever replica they come from. Only when the bucket looks empty is it
  * refilled (elapsed time × rate, capped at capacity), itself a conditional write on the
- * `tokens` and `refilledAt` it read.
+ * `tokens` and `refilledAt` it read. So that a bucket that sat full while idle is not credited for
+ * that time on top of its capacity, a replica that has not refreshed a bucket for a second first
+ * brings it up to date (capped) before taking: a burst then starts from at most `capacity`.
  */
 export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): RateLimitStore {
   const TableName = tableNames(prefix).controls;
   const key = (bucket: string) => ({ pk: `bucket#${bucket}` });
+  /** The `refilledAt` this replica last saw per bucket. */
+  const seen = new Map<string, number>();
+
+  /**
+   * Credits the time since `refilledAt` (capped at capacity) before a take. Both writes are
+   * conditional on the `refilledAt` seen, so a bucket another replica refreshed meanwhile is left
+   * alone: a refresh can only ever credit time once.
+   */
+  async function refresh(bucket: string, capacity: number, ratePerMinute: number, refilledAt: number): Promise<void> {
+    const now = clock.now().getTime();
+    const credit = ((now - refilledAt) * ratePerMinute) / 60_000;
+    const attempt = (expression: string, condition: string) =>
+      storeCall(
+        doc.send(
+          new UpdateCommand({
+            TableName,
+            Key: key(bucket),
+            UpdateExpression: expression,
+            ConditionExpression: `refilledAt = :seen AND ${condition}`,
+            ExpressionAttributeValues: { ':seen': refilledAt, ':now': now, ...(expression.includes(':credit') ? { ':credit': credit } : { ':cap': capacity }), ':limit': capacity - credit },
+          }),
+        ),
+      );
+    try {
+      await attempt('SET tokens = tokens + :credit, refilledAt = :now', 'tokens <= :limit');
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      try {
+        await attempt('SET tokens = :cap, refilledAt = :now', 'tokens > :limit');
+      } catch (again) {
+        if (!(again instanceof ConflictError)) throw again;
+        seen.delete(bucket); // refreshed elsewhere: learn the new refilledAt on the next take
+        return;
+      }
+    }
+    seen.set(bucket, now);
+  }
 
   async function tryTake(bucket: string): Promise<number | undefined> {
     try {
@@ -28,10 +69,11 @@ export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }:
             UpdateExpression: 'SET tokens = tokens - :one',
             ConditionExpression: 'tokens >= :one',
             ExpressionAttributeValues: { ':one': 1 },
-            ReturnValues: 'UPDATED_NEW',
+            ReturnValues: 'ALL_NEW',
           }),
         ),
       );
+      if (out.Attributes?.refilledAt !== undefined) seen.set(bucket, Number(out.Attributes.refilledAt));
       return Number(out.Attributes?.tokens ?? 0);
     } catch (err) {
       if (err instanceof ConflictError) return undefined;
@@ -46,6 +88,7 @@ export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }:
     const item = current.Item;
     if (!item) {
       await storeCall(doc.send(new PutCommand({ TableName, Item: { ...key(bucket), itemType: 'bucket', tokens: capacity, refilledAt: now }, ConditionExpression: 'attribute_not_exists(pk)' })));
+      seen.set(bucket, now);
       return capacity;
     }
     const tokens = Number(item.tokens);
@@ -65,11 +108,14 @@ export function createDynamoRateLimitStore({ doc, prefix, clock = systemClock }:
         }),
       ),
     );
+    seen.set(bucket, now);
     return next;
   }
 
   return {
     async take(bucket, capacity, ratePerMinute) {
+      const last = seen.get(bucket);
+      if (last !== undefined && clock.now().getTime() - last >= REFRESH_AFTER_MS) await refresh(bucket, capacity, ratePerMinute, last);
       for (let round = 0; round < MAX_ROUNDS; round++) {
         const remaining = await tryTake(bucket);
         if (remaining !== undefined) return { granted: true, remaining };
