@@ -74,7 +74,7 @@ const MAX_TEXT = 1024;
 
 const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 
-function alertsBytes(incident: Pick<Incident, 'alerts'>): number {
+export function alertsBytes(incident: Pick<Incident, 'alerts'>): number {
   return JSON.stringify(incident.alerts).length;
 }
 
@@ -153,45 +153,56 @@ function isStale(previous: IncidentAlert | undefined, alert: Alert): boolean {
   return alert.status === 'firing' ? now <= before : now < before;
 }
 
-export function applyAlert(incident: Incident, alert: Alert, now: Date): { incident: Incident; effect: AlertEffect } {
+export function applyAlert(incident: Incident, alert: Alert, now: Date, knownBytes?: number): { incident: Incident; effect: AlertEffect; bytes: number } {
+  return applyAlertSized(incident, alert, now, knownBytes ?? alertsBytes(incident));
+}
+
+/**
+ * applyAlert with the size of `incident.alerts` (as JSON) passed in and returned, so applying a
+ * whole group's alerts in a row costs no re-serialisation per alert. The size is an estimate kept
+ * by adding each stored alert's own size: it only ever decides when to keep alerts compact.
+ */
+function applyAlertSized(incident: Incident, alert: Alert, now: Date, bytes: number): { incident: Incident; effect: AlertEffect; bytes: number } {
   const previous = incident.alerts[alert.fingerprint];
-  if (isStale(previous, alert)) return { incident, effect: 'unchanged' };
+  if (isStale(previous, alert)) return { incident, effect: 'unchanged', bytes };
   if (previous && previous.status === alert.status && incident.status !== 'resolved') {
-    return { incident, effect: 'unchanged' };
+    return { incident, effect: 'unchanged', bytes };
   }
   if (previous && previous.status === alert.status && alert.status === 'resolved') {
-    return { incident, effect: 'unchanged' };
+    return { incident, effect: 'unchanged', bytes };
   }
-  const size = alertsBytes(incident);
-  if (!previous && size >= MAX_ALERT_BYTES) {
+  if (!previous && bytes >= MAX_ALERT_BYTES) {
     // No room left in the item: the alert is audited, and the incident remembers it overflowed.
-    if (incident.alertsOverflow || alert.status === 'resolved') return { incident, effect: 'unchanged' };
-    return { incident: { ...incident, alertsOverflow: true, updatedAt: now.toISOString() }, effect: 'alert-added' };
+    if (incident.alertsOverflow || alert.status === 'resolved') return { incident, effect: 'unchanged', bytes };
+    return { incident: { ...incident, alertsOverflow: true, updatedAt: now.toISOString() }, effect: 'alert-added', bytes };
   }
-  const compact = previous ? isCompactAlert(previous) : size >= DETAILED_ALERT_BYTES;
+  const compact = previous ? isCompactAlert(previous) : bytes >= DETAILED_ALERT_BYTES;
+  const stored = toIncidentAlert(alert, now, compact);
+  const size = JSON.stringify(stored).length;
+  bytes = previous ? bytes : bytes + size + alert.fingerprint.length + 4;
   const next: Incident = {
     ...incident,
-    alerts: { ...incident.alerts, [alert.fingerprint]: toIncidentAlert(alert, now, compact) },
+    alerts: { ...incident.alerts, [alert.fingerprint]: stored },
     updatedAt: now.toISOString(),
   };
   if (alert.status === 'firing') next.severity = mostSevere(incident.severity, alert.severity);
 
   if (incident.status === 'resolved') {
-    if (alert.status === 'resolved') return { incident: next, effect: 'alert-updated' };
+    if (alert.status === 'resolved') return { incident: next, effect: 'alert-updated', bytes };
     next.status = 'open';
     delete next.resolvedAt;
     delete next.acknowledgedAt;
     delete next.acknowledgedBy;
     next.round = incident.round + 1;
-    return { incident: next, effect: 'reopened' };
+    return { incident: next, effect: 'reopened', bytes };
   }
   const stillFiring = Object.values(next.alerts).some((a) => a.status === 'firing');
   if (!stillFiring && !next.alertsOverflow) {
     next.status = 'resolved';
     next.resolvedAt = now.toISOString();
-    return { incident: next, effect: 'resolved' };
+    return { incident: next, effect: 'resolved', bytes };
   }
-  return { incident: next, effect: previous ? 'alert-updated' : 'alert-added' };
+  return { incident: next, effect: previous ? 'alert-updated' : 'alert-added', bytes };
 }
 
 export function firingAlerts(incident: Incident): IncidentAlert[] {

@@ -46,3 +46,22 @@ describe('an alert storm in one group with large labels', () => {
     expect(received.length).toBe(1000);
   });
 });
+
+describe('one webhook carrying a whole group', () => {
+  it('opens one incident from its firing alerts; a resolution of an alert never seen is not stored', async () => {
+    const h = await startHarness({ DRY_RUN: 'true' });
+    try {
+      const group = storm(0, 3);
+      group.alerts[0]!.status = 'resolved';
+      const res = await h.postAlert('/alerts/alertmanager', group);
+      expect(await res.json()).toMatchObject({ accepted: 3, incidents: ['INC-1'] });
+      const { incidents } = await h.api<{ incidents: Incident[] }>('/api/incidents');
+      expect(incidents).toHaveLength(1);
+      expect(Object.keys(incidents[0]!.alerts).sort()).toEqual(['fp1', 'fp2']);
+      const received = (await h.api<{ records: AuditRecord[] }>('/api/audit?incident=INC-1&kind=alert.received')).records;
+      expect(received.map((r) => r.details?.effect)).toEqual(['opened', 'alert-added']);
+    } finally {
+      await h.close();
+    }
+  });
+});
