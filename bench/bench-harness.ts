@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { StartOptions } from '../src/main.js';
 import { startHarness, USERS } from '../test/e2e/harness.js';
 import type { Harness } from '../test/e2e/harness.js';
 
@@ -14,11 +15,14 @@ const WARN = 40;
 /**
  * A fresh bot on a fresh embedded store, with a workspace like a real one: the policy's ON_CALL_SRE
  * user group exists. Without it every click would look the group up again and log a warning.
+ * `env` overrides BENCH_ENV: the guard scenarios need DRY_RUN=false, since the chain's dry-run
+ * step would otherwise refuse every action before the cooldown, rate-limit and approval reads.
+ * `options` reach startBot (a scenario's own clock, say).
  */
-export async function startBenchHarness(): Promise<Harness> {
+export async function startBenchHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
   // Slack's real pacing (one post a second per channel), as in production: the tests' harness
   // turns it off, which would make the fake Slack in this process far busier than Slack makes us.
-  const h = await startHarness(BENCH_ENV, { slackMinIntervalMs: 1000 });
+  const h = await startHarness({ ...BENCH_ENV, ...env }, { slackMinIntervalMs: 1000, ...options });
   h.slack.setUsergroup('S01ABCDEF', [USERS.sre]);
   return h;
 }

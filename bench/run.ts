@@ -1,7 +1,10 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { cloudwatchSnsScenario } from './scenarios/cloudwatch-sns.js';
+import { guardChainScenario } from './scenarios/guard-chain.js';
 import { ingestScenario } from './scenarios/ingest.js';
+import { killSwitchScenario } from './scenarios/kill-switch.js';
+import { memoryScenario } from './scenarios/memory.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
 import type { Row, Scenario } from './row.js';
 
@@ -12,10 +15,14 @@ import type { Row, Scenario } from './row.js';
  * at all sets exit code 1, since then its figures are missing.
  */
 const scenarios: Scenario[] = [
+  // First: it reads the whole process's RSS, which every earlier scenario would have grown.
+  memoryScenario,
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
   slackAckScenario,
   cloudwatchSnsScenario,
+  guardChainScenario,
+  killSwitchScenario,
 ];
 
 function format(value: number): string {
@@ -50,7 +57,7 @@ async function main(): Promise<void> {
   console.log(`chatops bench: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem())} RAM, node ${process.version}, ${os.platform()}/${os.arch()}`);
   const [load1] = os.loadavg();
   console.log(`load average before the run: ${load1?.toFixed(2)}${load1 !== undefined && load1 > cpus.length / 2 ? ` on ${cpus.length} CPUs: other processes may be taking CPU and inflating the figures` : ''}`);
-  console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true, bot, fake Slack and load generator in one process\n');
+  console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true unless a scenario says otherwise, bot, fake Slack and load generator in one process\n');
   const words = process.argv.slice(2).map((w) => w.toLowerCase());
   const chosen = words.length === 0 ? scenarios : scenarios.filter((s) => words.some((w) => s.name.toLowerCase().includes(w)));
   const rows: Row[] = [];
