@@ -10,6 +10,7 @@ import type { BeginResult } from './execute-proposal.js';
 import { expireIfDue } from './expire-approvals.js';
 import { refreshRoot } from './incident-view.js';
 import { updateProposal } from './update-proposal.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 /** What the person who clicked is told; `private` answers go to them alone (ephemeral). */
 export type DecisionReply = { ok: true; message: string } | { ok: false; message: string };
@@ -24,7 +25,7 @@ async function refuse(deps: ServiceDeps, p: Proposal, actor: Actor, kind: string
     incidentId: p.incidentId,
     kind,
     // Every refused click is its own record: the time makes the key unique.
-    stepKey: `${kind}:${p.id}:${actor.userId}:${deps.clock.now().toISOString()}`,
+    stepKey: `${kind}:${p.id}:${actor.userId}:${occurrenceKey(deps)}`,
     trigger: 'slack',
     outcome: 'FAILURE',
     operator: actor.userId,
@@ -144,7 +145,7 @@ export async function previewProposal(deps: ServiceDeps, proposalId: string, act
   await deps.audit.record({
     incidentId: p.incidentId,
     kind: 'action.dry_run',
-    stepKey: `preview:${p.id}:${actor.userId}:${deps.clock.now().toISOString()}`,
+    stepKey: `preview:${p.id}:${actor.userId}:${occurrenceKey(deps)}`,
     trigger: 'slack',
     outcome: 'SKIPPED',
     operator: actor.userId,

@@ -4,6 +4,7 @@ import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import type { OnCall, PageOutcome } from './pager.js';
 import { pageSeverity } from './pager.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 export type EscalationReason = 'automation_failed' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'manual';
 
@@ -77,7 +78,7 @@ export async function recordPageOutcome(deps: ServiceDeps, outcome: PageOutcome)
   await deps.audit.record({
     incidentId: outcome.incidentId,
     kind: 'escalation.delivery_failed',
-    stepKey: `page-failed:${outcome.action}:${deps.clock.now().toISOString()}`,
+    stepKey: `page-failed:${outcome.action}:${occurrenceKey(deps)}`,
     trigger: 'pagerduty',
     outcome: 'FAILURE',
     operator: 'automated',
@@ -103,7 +104,7 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
     await deps.audit.record({
       incidentId: incident.id,
       kind: 'escalation.refused',
-      stepKey: `escalation-refused:${actor.userId}:${deps.clock.now().toISOString()}`,
+      stepKey: `escalation-refused:${actor.userId}:${occurrenceKey(deps)}`,
       trigger: 'slack',
       outcome: 'FAILURE',
       operator: actor.userId,

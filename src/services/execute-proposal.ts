@@ -13,6 +13,7 @@ import { updateProposal } from './update-proposal.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 import { escalate, isCritical } from './escalate.js';
 import { trackMitigation } from './incident-lifecycle.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 export type BeginResult =
   | { outcome: 'started' }
@@ -219,7 +220,7 @@ async function trackingLost(deps: ServiceDeps, p: Proposal, executionId: string,
   await deps.audit.record({
     ...auditBase(p),
     kind: 'action.tracking_lost',
-    stepKey: `tracking-lost:${p.id}:${deps.clock.now().toISOString()}`,
+    stepKey: `tracking-lost:${p.id}:${occurrenceKey(deps)}`,
     outcome: 'FAILURE',
     executionId,
     details: { reason, note: 'the execution may still be running; polling resumes within minutes' },

@@ -7,6 +7,7 @@ import type { ServiceDeps } from './deps.js';
 import { refreshRoot, updateIncident } from './incident-view.js';
 import { processIncident } from './process-incident.js';
 import { wasPaged } from './escalate.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 export type LifecycleReply = { ok: boolean; message: string };
 
@@ -18,7 +19,7 @@ async function refuse(deps: ServiceDeps, incidentId: string, actor: Actor, what:
   await deps.audit.record({
     incidentId,
     kind: `incident.${what}_refused`,
-    stepKey: `${what}-refused:${actor.userId}:${deps.clock.now().toISOString()}`,
+    stepKey: `${what}-refused:${actor.userId}:${occurrenceKey(deps)}`,
     trigger: 'slack',
     outcome: 'FAILURE',
     operator: actor.userId,

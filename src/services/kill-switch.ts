@@ -2,6 +2,7 @@ import { scopeCovers } from '../core/commands/kill-switch-command.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 /** Audit partition for controls that belong to no incident (kill switches). */
 export const CONTROLS_AUDIT = 'CONTROLS';
@@ -36,7 +37,7 @@ export async function setKillSwitch(
   const base = { incidentId: CONTROLS_AUDIT, trigger: 'slack', operator: actor.userId, action: `kill-switch ${command.op}`, targetResource: command.scope };
   if (!authority) {
     deps.metrics.guardRefused('kill_switch_permission');
-    await deps.audit.record({ ...base, kind: 'killswitch.refused', stepKey: `killswitch-refused:${actor.userId}:${at}`, outcome: 'FAILURE', details: { op: command.op, reason: `not in ${allowed.join(', ')}` } });
+    await deps.audit.record({ ...base, kind: 'killswitch.refused', stepKey: `killswitch-refused:${actor.userId}:${occurrenceKey(deps)}`, outcome: 'FAILURE', details: { op: command.op, reason: `not in ${allowed.join(', ')}` } });
     return { ok: false, message: `Refused: turning kill switches ${command.op} needs one of ${allowed.join(', ')}.` };
   }
   await deps.killSwitches.set({ scope: command.scope, engaged: command.op === 'on', by: actor.userId, authority, at, ...(command.reason ? { reason: command.reason } : {}) });

@@ -13,6 +13,7 @@ import { beginExecution, runExecution } from './execute-proposal.js';
 import { showProposal } from './show-proposal.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 import { CONTROLS_AUDIT } from './kill-switch.js';
+import { occurrenceKey } from './occurrence-key.js';
 
 export type PlanPreview = { ok: true; plan: Plan } | { ok: false; message: string };
 
@@ -48,7 +49,7 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
     await deps.audit.record({
       incidentId: CONTROLS_AUDIT,
       kind: 'remediate.refused',
-      stepKey: `remediate-refused:${actor.userId}:${now.toISOString()}`,
+      stepKey: `remediate-refused:${actor.userId}:${occurrenceKey(deps)}`,
       trigger: 'slack',
       outcome: 'FAILURE',
       operator: actor.userId,
