@@ -5,8 +5,9 @@ import type { Proposal } from '../../src/core/proposal.js';
 import type { AuditRecord } from '../../src/core/audit.js';
 import { CHANNEL, USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { alertmanagerEpisodes } from './alertmanager-episodes.js';
+import type { AmPayload } from './alertmanager-episodes.js';
 
-type AmPayload = { status: string; alerts: { status: string; startsAt: string; endsAt: string }[] };
 const load = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as AmPayload;
 
 /** A clock the test moves; the bot's store, guards and Slack signature check all read it. */
@@ -15,19 +16,7 @@ function movableClock(start = Date.now()) {
   return { now: () => new Date(now), advance: (ms: number) => (now += ms), seconds: () => Math.floor(now / 1000) };
 }
 
-/** As Alertmanager sends it: a firing starts an episode at `at`; its resolution keeps that startsAt. */
-let episodeStart = '';
-function withStatus(payload: AmPayload, status: 'firing' | 'resolved', at: Date): AmPayload {
-  const copy = structuredClone(payload);
-  copy.status = status;
-  if (status === 'firing') episodeStart = at.toISOString();
-  for (const a of copy.alerts) {
-    a.status = status;
-    a.startsAt = episodeStart;
-    a.endsAt = status === 'resolved' ? at.toISOString() : '0001-01-01T00:00:00Z';
-  }
-  return copy;
-}
+const withStatus = alertmanagerEpisodes();
 
 type List = { incidents: (Incident & { proposals: Proposal[] })[] };
 

@@ -6,22 +6,11 @@ import { startSharedStore } from './shared-store.js';
 import type { SharedStore } from './shared-store.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { alertmanagerEpisodes } from './alertmanager-episodes.js';
+import type { AmPayload } from './alertmanager-episodes.js';
 
-type AmPayload = { status: string; alerts: { status: string; startsAt: string; endsAt: string }[] };
 
-/** As Alertmanager sends it: a firing starts an episode at `when`; its resolution keeps that startsAt. */
-let episodeStart = '';
-function at(payload: AmPayload, status: 'firing' | 'resolved', when: Date): AmPayload {
-  const p = structuredClone(payload);
-  p.status = status;
-  if (status === 'firing') episodeStart = when.toISOString();
-  for (const a of p.alerts) {
-    a.status = status;
-    a.startsAt = episodeStart;
-    a.endsAt = status === 'resolved' ? when.toISOString() : '0001-01-01T00:00:00Z';
-  }
-  return p;
-}
+const at = alertmanagerEpisodes();
 
 describe('a replica that remembers an old incident for a group', () => {
   let dynamo: SharedStore['dynamo'];
