@@ -1,5 +1,5 @@
 import { acknowledgeIncident, resolveIncidentManually, withMitigation } from '../core/incident.js';
-import type { Incident } from '../core/incident.js';
+import type { Incident, TransitionResult } from '../core/incident.js';
 import { summarizeIncident } from '../core/incident-summary.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
@@ -28,19 +28,37 @@ async function refuse(deps: ServiceDeps, incidentId: string, actor: Actor, what:
   return { ok: false, message: `Refused: <@${actor.userId}> holds no authority in the policy.` };
 }
 
-/** The Acknowledge button and `/incident ack`: audited, shown, and acknowledged in PagerDuty. */
-export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<LifecycleReply> {
+/**
+ * A person moves an incident by hand: it must exist, the person must hold an authority (a refusal
+ * is audited), and `transition` is applied with a conditional write. Returns the updated incident
+ * and the authority, or the reply to give instead.
+ */
+async function transitionByHand(
+  deps: ServiceDeps,
+  incidentId: string,
+  actor: Actor,
+  what: 'ack' | 'resolve',
+  transition: (incident: Incident) => TransitionResult,
+): Promise<{ updated: Incident; authority: string } | { reply: LifecycleReply }> {
   const incident = await deps.incidents.get(incidentId);
-  if (!incident) return { ok: false, message: `No incident ${incidentId}.` };
+  if (!incident) return { reply: { ok: false, message: `No incident ${incidentId}.` } };
   const authority = authorityOf(deps, actor);
-  if (!authority) return refuse(deps, incidentId, actor, 'ack');
+  if (!authority) return { reply: await refuse(deps, incidentId, actor, what) };
   let refusal: string | undefined;
   const updated = await updateIncident(deps, incidentId, (current) => {
-    const result = acknowledgeIncident(current, actor.userId, deps.clock.now());
+    const result = transition(current);
     if (!result.ok) refusal = result.reason;
     return result.ok ? result.incident : undefined;
   });
-  if (refusal || !updated) return { ok: false, message: refusal ?? `No incident ${incidentId}.` };
+  if (refusal || !updated) return { reply: { ok: false, message: refusal ?? `No incident ${incidentId}.` } };
+  return { updated, authority };
+}
+
+/** The Acknowledge button and `/incident ack`: audited, shown, and acknowledged in PagerDuty. */
+export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<LifecycleReply> {
+  const moved = await transitionByHand(deps, incidentId, actor, 'ack', (current) => acknowledgeIncident(current, actor.userId, deps.clock.now()));
+  if ('reply' in moved) return moved.reply;
+  const { updated, authority } = moved;
   await deps.audit.record({
     incidentId,
     kind: 'incident.acknowledged',
@@ -58,17 +76,9 @@ export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, a
 
 /** `/incident resolve <id> [note]`: a person closes it; the summary follows in the thread. */
 export async function resolveByHand(deps: ServiceDeps, incidentId: string, actor: Actor, note: string): Promise<LifecycleReply> {
-  const incident = await deps.incidents.get(incidentId);
-  if (!incident) return { ok: false, message: `No incident ${incidentId}.` };
-  const authority = authorityOf(deps, actor);
-  if (!authority) return refuse(deps, incidentId, actor, 'resolve');
-  let refusal: string | undefined;
-  const updated = await updateIncident(deps, incidentId, (current) => {
-    const result = resolveIncidentManually(current, deps.clock.now());
-    if (!result.ok) refusal = result.reason;
-    return result.ok ? result.incident : undefined;
-  });
-  if (refusal || !updated) return { ok: false, message: refusal ?? `No incident ${incidentId}.` };
+  const moved = await transitionByHand(deps, incidentId, actor, 'resolve', (current) => resolveIncidentManually(current, deps.clock.now()));
+  if ('reply' in moved) return moved.reply;
+  const { updated, authority } = moved;
   await deps.audit.record({
     incidentId,
     kind: 'incident.resolved',
