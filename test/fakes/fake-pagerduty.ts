@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { waitUntil } from './wait-until.js';
 
 /** One POST to /v2/enqueue, in arrival order, with how the fake answered it. */
 export interface FakePagerDutyEvent {
@@ -140,24 +141,10 @@ export async function startFakePagerDuty({ apiToken, oncalls }: { apiToken: stri
       return new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
     /** Resolves when `predicate(events)` holds; rejects after `timeoutMs` listing what arrived. */
-    waitFor(predicate: (events: FakePagerDutyEvent[]) => boolean, timeoutMs = 5000): Promise<void> {
-      if (predicate(events)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(events)) return;
-          cleanup();
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`fake PagerDuty: condition not met within ${timeoutMs} ms; events: [${events.map((e) => `${String(e.body?.event_action)} ${e.status}`).join(', ')}]`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-      });
+    async waitFor(predicate: (events: FakePagerDutyEvent[]) => boolean, timeoutMs = 5000): Promise<void> {
+      await waitUntil(listeners, () => (predicate(events) ? true : undefined), timeoutMs, () =>
+        `fake PagerDuty: condition not met within ${timeoutMs} ms; events: [${events.map((e) => `${String(e.body?.event_action)} ${e.status}`).join(', ')}]`,
+      );
     },
     close: stop,
   };

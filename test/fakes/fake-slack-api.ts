@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FAKE_APP_ID, createFakeSocketMode } from './fake-socket-mode.js';
+import { waitUntil } from './wait-until.js';
 
 /** One request the fake received, in arrival order, with how it was answered. */
 export interface FakeSlackCall {
@@ -185,24 +186,10 @@ export async function startFakeSlackApi() {
       usergroups.set(id, [...userIds]);
     },
     /** Resolves when `predicate(calls)` holds; rejects after `timeoutMs` listing the calls seen. */
-    waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs = 5000): Promise<void> {
-      if (predicate(calls)) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!predicate(calls)) return;
-          cleanup();
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          const seen = calls.map((c) => `${c.method}(${String(c.args.channel ?? '')}) ${c.status}`).join(', ');
-          reject(new Error(`fake Slack: condition not met within ${timeoutMs} ms; calls: [${seen}]`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
+    async waitFor(predicate: (calls: FakeSlackCall[]) => boolean, timeoutMs = 5000): Promise<void> {
+      await waitUntil(listeners, () => (predicate(calls) ? true : undefined), timeoutMs, () => {
+        const seen = calls.map((c) => `${c.method}(${String(c.args.channel ?? '')}) ${c.status}`).join(', ');
+        return `fake Slack: condition not met within ${timeoutMs} ms; calls: [${seen}]`;
       });
     },
     async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { acceptWebSocket } from './websocket-server.js';
 import type { WebSocketPeer } from './websocket-server.js';
+import { waitUntil } from './wait-until.js';
 
 export const FAKE_APP_ID = 'A000FAKE';
 
@@ -111,26 +112,9 @@ export function createFakeSocketMode(options: { pingIntervalMs?: number } = {}) 
 
     /** Resolves with the envelope's first ack; rejects after `timeoutMs`. */
     waitForAck(envelopeId: string, timeoutMs = 5000): Promise<SocketModeAck> {
-      const find = () => acks.find((a) => a.envelope_id === envelopeId);
-      const found = find();
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const ack = find();
-          if (!ack) return;
-          cleanup();
-          resolve(ack);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`fake Socket Mode: envelope ${envelopeId} not acked within ${timeoutMs} ms; acks: [${acks.map((a) => a.envelope_id).join(', ')}]`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          listeners.delete(check);
-        };
-        listeners.add(check);
-      });
+      return waitUntil(listeners, () => acks.find((a) => a.envelope_id === envelopeId), timeoutMs, () =>
+        `fake Socket Mode: envelope ${envelopeId} not acked within ${timeoutMs} ms; acks: [${acks.map((a) => a.envelope_id).join(', ')}]`,
+      );
     },
 
     /** Closes every connection (1001: going away), waiting briefly for each client to answer. */
