@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { closeLevelIteratorsOnReturn } from './level-iterator-close.js';
 
 export interface EmbeddedDynamo {
   /** http://127.0.0.1:<port>, for createDocumentClient's `endpoint`. */
@@ -16,6 +17,7 @@ export interface EmbeddedDynamo {
  */
 export async function startEmbeddedDynamo({ dataDir }: { dataDir?: string } = {}): Promise<EmbeddedDynamo> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
+  closeLevelIteratorsOnReturn();
   // Tables are created at start-up and must be usable at once, not after dynalite's simulated 500 ms.
   const server = dynalite({ ...(dataDir ? { path: dataDir } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
