@@ -3,7 +3,7 @@ import { formatIncidentId } from '../../core/incident.js';
 import type { Incident, IncidentStatus } from '../../core/incident.js';
 import type { GroupClaim, IncidentStore } from '../../services/ports.js';
 import { storeCall } from './dynamo-client.js';
-import { queryAll, scanAll } from './paginate.js';
+import { batchGetAll, queryAll, scanAll } from './paginate.js';
 import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
@@ -143,7 +143,12 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
             ),
           ),
         );
-        items = perStatus.flat();
+        // The index holds keys only (an incident is rewritten whole on every alert, and an index
+        // holding all of it would be written as often): the incidents themselves are read by key.
+        // One may have moved on since the index was read, so the status is checked again.
+        const wanted = new Set<string>(filter.status);
+        const keys = perStatus.flat().map((entry) => ({ pk: entry['pk'] }));
+        items = (await batchGetAll(doc, TableName, keys)).filter((item) => item['itemType'] === 'incident' && wanted.has(item['status'] as string));
       } else {
         // No index covers "all incidents"; a Scan is fine for the list an operator asks for.
         items = await scanAll(doc, {
