@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GENESIS_HASH, auditIdFor, hashAuditRecord } from '../../core/audit.js';
 import type { AuditEntry, AuditRecord } from '../../core/audit.js';
 import type { AuditQuery, AuditStore } from '../../services/ports.js';
@@ -38,10 +38,14 @@ function byTimestampThenSeq(a: AuditRecord, b: AuditRecord): number {
  * race on the next seq with `attribute_not_exists(seq)`; the loser re-reads the tail and tries the
  * seq after. Records are never updated, so an edit or a gap shows up in verifyChain.
  */
-/** The newest record this process knows of an incident's chain, and its recent steps by auditId. */
+/**
+ * The newest record this process knows of an incident's chain, and the seq of its recent steps by
+ * auditId: only the seq, since a retried step is rare and its record can be read back by key, and
+ * whole records of every open incident would be most of the bot's memory after an alert storm.
+ */
 interface Tail {
   last: AuditRecord;
-  recent: Map<string, AuditRecord>;
+  recent: Map<string, number>;
 }
 
 export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): AuditStore {
@@ -54,11 +58,11 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   function remember(incidentId: string, records: readonly AuditRecord[]): void {
     const newest = records.reduce<AuditRecord | undefined>((a, r) => (!a || r.seq > a.seq ? r : a), undefined);
     if (!newest) return;
-    const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, AuditRecord>() };
+    const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, number>() };
     tails.delete(incidentId);
     tails.set(incidentId, tail);
     if (newest.seq >= tail.last.seq) tail.last = newest;
-    for (const r of records) tail.recent.set(r.auditId, r);
+    for (const r of records) tail.recent.set(r.auditId, r.seq);
     while (tail.recent.size > TAIL_RECENT) tail.recent.delete(tail.recent.keys().next().value as string);
     while (tails.size > MAX_TAILS) tails.delete(tails.keys().next().value as string);
   }
@@ -94,8 +98,13 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   async function appendAfterTail(entry: AuditEntry, auditId: string): Promise<{ record: AuditRecord; created: boolean } | undefined> {
     const tail = tails.get(entry.incidentId);
     if (!tail) return undefined;
-    const known = tail.recent.get(auditId);
-    if (known) return { record: known, created: false };
+    const knownSeq = tail.recent.get(auditId);
+    if (knownSeq !== undefined) {
+      const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { incidentId: entry.incidentId, seq: knownSeq }, ConsistentRead: true })));
+      const known = out.Item as AuditRecord | undefined;
+      // Anything but that step at that seq: take the read path, the source of truth.
+      return known?.auditId === auditId ? { record: known, created: false } : undefined;
+    }
     const record = nextRecord(entry, auditId, tail.last);
     return (await write(record)) ? { record, created: true } : undefined;
   }
