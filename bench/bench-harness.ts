@@ -37,19 +37,18 @@ export async function closeBenchHarness(h: Harness): Promise<void> {
   await h.close();
 }
 
+/** Whether one line of the bot's output is a log line at warn or worse; a line that is not JSON counts. */
+export function isWarning(line: string): boolean {
+  try {
+    return ((JSON.parse(line) as { level?: number }).level ?? 0) >= WARN;
+  } catch {
+    return true;
+  }
+}
+
 /** How many captured log lines are warnings or worse: a run that logs many did not go as measured. */
 export function warnings(logs: readonly string[]): number {
   let n = 0;
-  for (const chunk of logs) {
-    for (const line of chunk.split('\n')) {
-      if (!line) continue;
-      try {
-        const level = (JSON.parse(line) as { level?: number }).level ?? 0;
-        if (level >= WARN) n += 1;
-      } catch {
-        n += 1;
-      }
-    }
-  }
+  for (const chunk of logs) for (const line of chunk.split('\n')) if (line && isWarning(line)) n += 1;
   return n;
 }

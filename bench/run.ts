@@ -10,12 +10,12 @@ import type { Row, Scenario } from './row.js';
 
 /**
  * `npm run bench [-- word ...]`: runs each scenario (or only those whose name contains one of the
- * words) against a fresh in-process bot on the embedded store and prints one table. A report, not
+ * words) against a fresh bot on the embedded store and prints one table. A report, not
  * a test: a missed target prints FAIL and the exit code stays 0; only a scenario that could not run
  * at all sets exit code 1, since then its figures are missing.
  */
 const scenarios: Scenario[] = [
-  // First: it reads the whole process's RSS, which every earlier scenario would have grown.
+  // First, while the machine is quiet: it runs the bot in a process of its own (npm start).
   memoryScenario,
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   console.log(`chatops bench: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), ${mb(os.totalmem())} RAM, node ${process.version}, ${os.platform()}/${os.arch()}`);
   const [load1] = os.loadavg();
   console.log(`load average before the run: ${load1?.toFixed(2)}${load1 !== undefined && load1 > cpus.length / 2 ? ` on ${cpus.length} CPUs: other processes may be taking CPU and inflating the figures` : ''}`);
-  console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true unless a scenario says otherwise, bot, fake Slack and load generator in one process\n');
+  console.log('store: embedded (dynalite, temp DATA_DIR), DRY_RUN=true unless a scenario says otherwise; the memory scenario runs npm start in its own process, the others run the bot in this one, next to the fake Slack and the load generator\n');
   const words = process.argv.slice(2).map((w) => w.toLowerCase());
   const chosen = words.length === 0 ? scenarios : scenarios.filter((s) => words.some((w) => s.name.toLowerCase().includes(w)));
   const rows: Row[] = [];
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const memory = process.memoryUsage();
   console.log('');
   console.log(`targets: ${targeted.length - failed.length}/${targeted.length} PASS${failed.length ? `; FAIL: ${failed.map((r) => r.name).join(', ')}` : ''}`);
-  console.log(`RSS after the run: ${mb(memory.rss)} (peak ${mb(process.resourceUsage().maxRSS * 1024)}), heap used ${mb(memory.heapUsed)}; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`bench process RSS after the run: ${mb(memory.rss)} (peak ${mb(process.resourceUsage().maxRSS * 1024)}), heap used ${mb(memory.heapUsed)}; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 await main();
