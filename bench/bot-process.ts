@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CHANNEL, SECRETS, USERS } from '../test/e2e/harness.js';
+import { SECRETS, USERS, localBotEnv } from '../test/e2e/harness.js';
 import { isWarning } from './bench-harness.js';
 import { startFakeSlackApi } from '../test/fakes/fake-slack-api.js';
 import { startFakeSsm } from '../test/fakes/fake-ssm.js';
@@ -40,14 +40,7 @@ export async function startBotProcess(): Promise<BotProcess> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'chatops-bench-'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    STORE: 'embedded',
-    DATA_DIR: dataDir,
-    SLACK_API_URL: slack.url,
-    SLACK_INCIDENT_CHANNEL: CHANNEL,
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    ...localBotEnv(dataDir, slack.url, ssm.endpoint),
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
     DRY_RUN: 'true',

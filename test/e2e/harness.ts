@@ -53,6 +53,23 @@ export interface SlashCommandAck {
   blocks?: any[];
 }
 
+/**
+ * The environment of a bot on loopback only: a random port, the embedded store in `dataDir`, the
+ * fake Slack and the fake SSM. Secrets, DRY_RUN and LOG_LEVEL are the caller's to add.
+ */
+export function localBotEnv(dataDir: string, slackUrl: string, ssmEndpoint: string): Record<string, string> {
+  return {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STORE: 'embedded',
+    DATA_DIR: dataDir,
+    SLACK_API_URL: slackUrl,
+    SLACK_INCIDENT_CHANNEL: CHANNEL,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_SSM: ssmEndpoint,
+  };
+}
+
 export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
   const slack = await startFakeSlackApi();
   const ssm = await startFakeSsm();
@@ -66,14 +83,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
   });
   const bot = await startBot({
     env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STORE: 'embedded',
-      DATA_DIR: dataDir,
-      SLACK_API_URL: slack.url,
-      SLACK_INCIDENT_CHANNEL: CHANNEL,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+      ...localBotEnv(dataDir, slack.url, ssm.endpoint),
       DRY_RUN: 'false',
       LOG_LEVEL: 'debug',
       ...SECRETS,
