@@ -41,6 +41,24 @@ async function idleAcks(h: Harness, proposals: readonly Proposal[]): Promise<num
   return ms;
 }
 
+/** Lag of an operator's click behind the stranger's click on the same proposal, in clicks. */
+const OPERATOR_LAG = 2 * CONCURRENCY;
+
+/**
+ * A stranger's click and an operator's on each proposal, interleaved, the operator's coming
+ * OPERATOR_LAG clicks after the stranger's. Side by side, the operator's click could be handled
+ * first, and the stranger would then be told the proposal is no longer pending instead of being
+ * refused by policy: the count of refusals below would be a race.
+ */
+function strangerThenOperator(proposals: readonly Proposal[]): { proposalId: string; user: string }[] {
+  const clicks: { proposalId: string; user: string }[] = [];
+  for (let i = 0; i < proposals.length + OPERATOR_LAG; i++) {
+    if (i < proposals.length) clicks.push({ proposalId: proposals[i]!.id, user: USERS.stranger });
+    if (i >= OPERATOR_LAG) clicks.push({ proposalId: proposals[i - OPERATOR_LAG]!.id, user: USERS.operator });
+  }
+  return clicks;
+}
+
 /**
  * 200 signed `block_actions` Approve clicks on 100 pending medium-risk proposals: on each, first a
  * stranger (refused by policy, audited) and then an allowed operator (approves it, which runs it
@@ -54,10 +72,7 @@ export const slackAckScenario: Scenario = {
     try {
       const proposals = await openPendingProposals(h);
       const idle = await idleAcks(h, proposals);
-      const clicks = proposals.flatMap((p) => [
-        { proposalId: p.id, user: USERS.stranger },
-        { proposalId: p.id, user: USERS.operator },
-      ]);
+      const clicks = strangerThenOperator(proposals);
       const stopWatching = watchEventLoop();
       const result = await closedLoop(clicks.length, CONCURRENCY, (i) => h.click('approve_proposal', clicks[i]!.proposalId, clicks[i]!.user));
       const eventLoop = stopWatching();
