@@ -56,6 +56,8 @@ export interface StartOptions {
   slackMinIntervalMs?: number;
   /** false: do not start the cron scheduler (tests run jobs directly). */
   scheduler?: boolean;
+  /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
+  shutdownGraceMs?: number;
   /** How the caller's address is read (tests simulate a non-loopback caller). */
   remoteAddress?: RemoteAddress;
   /** Outbound HTTP for SNS signing certificates and subscription confirmations (tests serve them locally). */
@@ -241,10 +243,18 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.race([settle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      const graceMs = options.shutdownGraceMs ?? 10_000;
+      await Promise.race([settle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Pages PagerDuty has not taken by now (it is down, or slow to answer) go into the audit
+      // trail as not delivered, so the incident says nobody was paged, rather than only a log line.
+      const unpaged = pager.stop();
+      if (unpaged.length > 0) {
+        log.warn({ events: unpaged.length }, 'PagerDuty events not delivered by shutdown: audited as delivery failures');
+        const audited = Promise.all(unpaged.map((outcome) => recordPageOutcome(deps, outcome).catch((err: unknown) => log.error({ err, incidentId: outcome.incidentId, pagerdutyAction: outcome.action }, 'could not audit an undelivered PagerDuty event'))));
+        await Promise.race([audited, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      }
       const undelivered = outbox?.stop() ?? 0;
       if (undelivered > 0) log.warn({ undelivered }, 'stopped with Slack messages not yet delivered');
-      if (pager.depth() > 0) log.warn({ events: pager.depth() }, 'PagerDuty events still undelivered at shutdown were dropped');
       unmirror();
       ssm.destroy();
       doc.destroy();

@@ -42,6 +42,8 @@ export interface Pager {
   depth(): number;
   /** Resolves when the queue is empty: tests and shutdown. */
   drain(): Promise<void>;
+  /** Shutdown: stops sending and returns the events not delivered, for the audit trail. */
+  stop(): PageOutcome[];
 }
 
 export type PageOutcome = { incidentId: string; action: PageAction; delivered: boolean; attempts: number; error?: string };
@@ -54,6 +56,7 @@ export const disabledPager: Pager = {
   onCall: async () => [],
   depth: () => 0,
   drain: async () => undefined,
+  stop: () => [],
 };
 
 /** Alert severities mapped to PagerDuty's four. */

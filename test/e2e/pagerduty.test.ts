@@ -3,10 +3,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { StartOptions } from '../../src/main.js';
+import { createDynamoStores } from '../../src/adapters/stores/index.js';
 import { startFakePagerDuty } from '../fakes/fake-pagerduty.js';
 import type { FakePagerDuty } from '../fakes/fake-pagerduty.js';
 import { CHANNEL, SECRETS, USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { startSharedStore } from './shared-store.js';
 
 const PD = {
   PAGERDUTY_ROUTING_KEY: 'e93facc04764012d7bfb002500d5d1a6',
@@ -21,9 +23,9 @@ const SLACK_ONCALL = [
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/${name}`, 'utf8')) as unknown;
 
-async function startWithPagerDuty(options: Partial<StartOptions> = {}): Promise<{ h: Harness; pd: FakePagerDuty }> {
+async function startWithPagerDuty(options: Partial<StartOptions> = {}, env: Record<string, string> = {}): Promise<{ h: Harness; pd: FakePagerDuty }> {
   const pd = await startFakePagerDuty({ apiToken: PD.PAGERDUTY_API_TOKEN, oncalls: await fixture('pagerduty/oncalls.json') });
-  const h = await startHarness({ ...PD, PAGERDUTY_EVENTS_URL: pd.url, PAGERDUTY_API_URL: pd.url }, options);
+  const h = await startHarness({ ...PD, PAGERDUTY_EVENTS_URL: pd.url, PAGERDUTY_API_URL: pd.url, ...env }, options);
   for (const user of SLACK_ONCALL) h.slack.setUser(user);
   return { h, pd };
 }
@@ -264,6 +266,39 @@ describe('PagerDuty down', () => {
     expect(thread(h).some((b) => b.includes('PagerDuty did not take the *trigger* after 5 attempt(s)') && b.includes('reach the on-call directly'))).toBe(true);
     const { incident } = await h.api<{ incident: Incident }>('/api/incidents/INC-1');
     expect(incident.status).not.toBe('open');
+  });
+});
+
+describe('PagerDuty down when the bot shuts down', () => {
+  it('audits the page it could not deliver, rather than dropping it', async () => {
+    // A store of the test's own, so the audit trail can be read after the bot is gone.
+    const store = await startSharedStore();
+    // Every backoff wait of the pager hangs: the page is still being retried at shutdown.
+    const sleep = async (ms: number) => {
+      if (ms >= 250) await new Promise<void>(() => undefined);
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    const { h, pd } = await startWithPagerDuty({ sleep, shutdownGraceMs: 500 }, store.env);
+    try {
+      await pd.down();
+      expect((await failingAutomation(h)).status).toBe(200);
+      await vi.waitFor(() => expect(h.bot.deps.pager.depth()).toBe(1), { timeout: 10_000, interval: 20 });
+    } finally {
+      await h.close();
+      await pd.close();
+    }
+    const audit = createDynamoStores({ doc: store.doc, prefix: 'chatops-' }).audit;
+    try {
+      const failed = await audit.query({ incident: 'INC-1', kind: 'escalation.delivery_failed', n: 10 });
+      expect(failed).toEqual([
+        expect.objectContaining({ outcome: 'FAILURE', trigger: 'pagerduty', details: expect.objectContaining({ action: 'trigger', attempts: 1, error: 'the bot shut down before PagerDuty confirmed delivery' }) }),
+      ]);
+      const triggered = await audit.query({ incident: 'INC-1', kind: 'escalation.triggered', n: 10 });
+      expect(triggered).toHaveLength(1);
+    } finally {
+      store.doc.destroy();
+      await store.dynamo.close();
+    }
   });
 });
 

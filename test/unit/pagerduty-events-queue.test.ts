@@ -224,6 +224,31 @@ describe('PagerDuty events queue: order and back-pressure', () => {
   });
 });
 
+describe('PagerDuty events queue: shutdown', () => {
+  it('stops retrying and hands back every event not delivered, once, without reporting them itself', async () => {
+    // PagerDuty answers 500 and the first backoff never ends: the shutdown finds events stuck.
+    const { queue, requests, outcomes } = queueWith(Array.from({ length: 9 }, () => 500), { sleep: () => new Promise<void>(() => undefined) });
+    queue.enqueue(event('INC-1', 'trigger'));
+    queue.enqueue(event('INC-1', 'acknowledge'));
+    queue.enqueue(event('INC-2', 'trigger'));
+    await vi.waitFor(() => expect(requests).toHaveLength(2));
+
+    const undelivered = queue.stop();
+    expect(undelivered).toEqual([
+      { incidentId: 'INC-1', action: 'trigger', delivered: false, attempts: 1, error: 'the bot shut down before PagerDuty confirmed delivery' },
+      { incidentId: 'INC-1', action: 'acknowledge', delivered: false, attempts: 0, error: 'the bot shut down before PagerDuty confirmed delivery' },
+      { incidentId: 'INC-2', action: 'trigger', delivered: false, attempts: 1, error: 'the bot shut down before PagerDuty confirmed delivery' },
+    ]);
+    expect(queue.depth()).toBe(0);
+    expect(outcomes).toEqual([]);
+    expect(queue.stop()).toEqual([]);
+
+    queue.enqueue(event('INC-3', 'trigger'));
+    expect(outcomes).toEqual([expect.objectContaining({ incidentId: 'INC-3', delivered: false, attempts: 0, error: expect.stringContaining('shut down') })]);
+    expect(requests).toHaveLength(2);
+  });
+});
+
 describe('PagerDuty pager: the events it sends', () => {
   function pagerWith(eventsUrl = 'https://events.eu.pagerduty.com/') {
     const { fetchFn, requests } = scriptedFetch([]);

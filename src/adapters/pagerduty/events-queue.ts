@@ -39,6 +39,13 @@ export interface EventsQueue {
   depth(): number;
   /** Resolves once every queued event has been delivered or given up on. */
   drain(): Promise<void>;
+  /**
+   * Shutdown: no attempt or retry starts after this. Returns, as not delivered, each event still
+   * queued or being retried (an attempt already on the wire may yet arrive: its outcome is not
+   * known, so it is counted as not confirmed); these are not reported through onOutcome. Events
+   * queued after stop are reported as not delivered at once.
+   */
+  stop(): PageOutcome[];
 }
 
 type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; retryAfterMs?: number };
@@ -47,7 +54,11 @@ type AttemptResult = { ok: true } | { ok: false; retry: boolean; error: string; 
 interface Lane {
   events: PagerDutyEvent[];
   worker: Promise<void>;
+  /** Attempts made so far at the first event. */
+  attempts: number;
 }
+
+const STOPPED = 'the bot shut down before PagerDuty confirmed delivery';
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -71,6 +82,7 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
   const log = options.log;
   const lanes = new Map<string, Lane>();
   let depth = 0;
+  let stopped = false;
 
   function report(outcome: PageOutcome): void {
     try {
@@ -102,11 +114,15 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
     return { ok: false, retry: false, error };
   }
 
-  async function deliver(event: PagerDutyEvent): Promise<PageOutcome> {
+  /** The event's outcome, or undefined when the queue was stopped before it had one. */
+  async function deliver(event: PagerDutyEvent, lane: Lane): Promise<PageOutcome | undefined> {
     const base = { incidentId: event.dedupKey, action: event.action };
     const eventLog = log.child({ incidentId: event.dedupKey, pagerdutyAction: event.action });
     for (let n = 1; ; n++) {
+      if (stopped) return undefined;
+      lane.attempts = n;
       const result = await attempt(event);
+      if (stopped) return undefined;
       if (result.ok) {
         eventLog.info({ attempts: n }, 'PagerDuty event delivered');
         return { ...base, delivered: true, attempts: n };
@@ -126,12 +142,15 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
     await Promise.resolve();
     while (lane.events.length > 0) {
       const event = lane.events[0] as PagerDutyEvent;
-      let outcome: PageOutcome;
+      lane.attempts = 0;
+      let outcome: PageOutcome | undefined;
       try {
-        outcome = await deliver(event);
+        outcome = await deliver(event, lane);
       } catch (err) {
         outcome = { incidentId: event.dedupKey, action: event.action, delivered: false, attempts: 0, error: describeError(err) };
       }
+      // Stopped: stop() has already answered for this lane's events.
+      if (outcome === undefined || stopped) return;
       lane.events.shift();
       depth--;
       report(outcome);
@@ -141,6 +160,10 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
 
   return {
     enqueue(event) {
+      if (stopped) {
+        report({ incidentId: event.dedupKey, action: event.action, delivered: false, attempts: 0, error: STOPPED });
+        return;
+      }
       if (depth >= maxDepth) {
         report({ incidentId: event.dedupKey, action: event.action, delivered: false, attempts: 0, error: `the PagerDuty queue is full (${maxDepth} events waiting)` });
         return;
@@ -151,13 +174,23 @@ export function createEventsQueue(options: EventsQueueOptions): EventsQueue {
         lane.events.push(event);
         return;
       }
-      const fresh: Lane = { events: [event], worker: Promise.resolve() };
+      const fresh: Lane = { events: [event], worker: Promise.resolve(), attempts: 0 };
       lanes.set(event.dedupKey, fresh);
       fresh.worker = work(event.dedupKey, fresh);
     },
     depth: () => depth,
     async drain() {
-      while (lanes.size > 0) await Promise.all([...lanes.values()].map((l) => l.worker));
+      while (lanes.size > 0 && !stopped) await Promise.all([...lanes.values()].map((l) => l.worker));
+    },
+    stop() {
+      if (stopped) return [];
+      stopped = true;
+      const undelivered = [...lanes.values()].flatMap((lane) =>
+        lane.events.map((event, i): PageOutcome => ({ incidentId: event.dedupKey, action: event.action, delivered: false, attempts: i === 0 ? lane.attempts : 0, error: STOPPED })),
+      );
+      lanes.clear();
+      depth = 0;
+      return undelivered;
     },
   };
 }

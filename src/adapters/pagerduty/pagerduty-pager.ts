@@ -74,5 +74,6 @@ export function createPagerDutyPager(options: PagerDutyPagerOptions): Pager {
     onCall: options.onCall ?? (async () => []),
     depth: () => queue.depth(),
     drain: () => queue.drain(),
+    stop: () => queue.stop(),
   };
 }
