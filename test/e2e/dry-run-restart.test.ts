@@ -12,8 +12,7 @@ describe('a bot restarted in dry-run after a crash mid-start', () => {
     store = await startSharedStore();
   });
   afterAll(async () => {
-    store.doc.destroy();
-    await store.dynamo.close();
+    await store.close();
   });
 
   it('does not start the action it finds running without an execution, and says why', async () => {

@@ -1,7 +1,6 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { loadCatalogue } from '../../src/config/load-catalogue.js';
 import { resumeStalledProposals } from '../../src/services/resume-stalled.js';
 import type { AuditRecord } from '../../src/core/audit.js';
@@ -9,6 +8,7 @@ import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
 import { USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { startSharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 
@@ -166,15 +166,9 @@ const ENTRY_POINTS: EntryPoint[] = [
       name: `resume after a restart of a proposal stored as ${stored}`,
       service: EC2.service,
       async run(scope) {
-        const dynamo = await startEmbeddedDynamo();
-        const doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-        cleanups.push(async () => {
-          doc.destroy();
-          await dynamo.close();
-        });
-        await ensureTables(doc, 'chatops-');
-        const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
-        const before = await harness(env);
+        const store = await startSharedStore();
+        cleanups.push(() => store.close());
+        const before = await harness(store.env);
         await postAndSettle(before, 'ec2-firing.json');
         const p = await proposalFor(before, EC2.document);
         // The state a crash leaves behind: approved (guards not yet run) or running (SSM not yet called).
@@ -183,7 +177,7 @@ const ENTRY_POINTS: EntryPoint[] = [
         await before.bot.deps.proposals.update({ ...p, ...crashed });
         if (scope) await engageByCommand(before, scope);
         await cleanups.pop()?.(); // stop the first bot
-        const after = await harness(env);
+        const after = await harness(store.env);
         await after.settle();
         return { h: after, proposalId: p.id, document: EC2.document };
       },

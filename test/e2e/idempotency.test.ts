@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -143,22 +142,20 @@ describe('a Slack retry of an Approve click (X-Slack-Retry-Num)', () => {
 });
 
 describe('two bot replicas on one store', () => {
-  let dynamo: SharedStore['dynamo'];
-  let doc: DynamoDBDocumentClient;
+  let store: SharedStore;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
-    ({ dynamo, doc } = await startSharedStore());
-    a = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    store = await startSharedStore();
+    a = await startHarness(store.env);
     // Replica b talks to the same store, the same SSM and the same Slack as replica a.
-    b = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_SSM: a.ssm.endpoint, SLACK_API_URL: a.slack.url });
+    b = await startHarness({ ...store.env, AWS_ENDPOINT_URL_SSM: a.ssm.endpoint, SLACK_API_URL: a.slack.url });
   });
   afterAll(async () => {
     await b.close();
     await a.close();
-    doc.destroy();
-    await dynamo.close();
+    await store.close();
   });
 
   it('keep one incident, one alert record and one proposal when both receive the same webhook at the same moment', async () => {

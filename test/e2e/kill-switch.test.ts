@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -99,22 +98,20 @@ describe('a kill-switch store that does not answer', () => {
 });
 
 describe('a kill switch engaged on one bot process', () => {
-  let dynamo: SharedStore['dynamo'];
-  let doc: DynamoDBDocumentClient;
+  let store: SharedStore;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
-    ({ dynamo, doc } = await startSharedStore());
-    a = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    store = await startSharedStore();
+    a = await startHarness(store.env);
     // Process b shares only the store with a: its own Slack, its own SSM.
-    b = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    b = await startHarness(store.env);
   });
   afterAll(async () => {
     await b.close();
     await a.close();
-    doc.destroy();
-    await dynamo.close();
+    await store.close();
   });
 
   it('is listed by the other process at once', async () => {

@@ -296,8 +296,7 @@ describe('PagerDuty down when the bot shuts down', () => {
       const triggered = await audit.query({ incident: 'INC-1', kind: 'escalation.triggered', n: 10 });
       expect(triggered).toHaveLength(1);
     } finally {
-      store.doc.destroy();
-      await store.dynamo.close();
+      await store.close();
     }
   });
 });

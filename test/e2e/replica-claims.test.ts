@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../../src/core/incident.js';
 import { startSharedStore } from './shared-store.js';
 import type { SharedStore } from './shared-store.js';
@@ -13,24 +12,22 @@ import type { AmPayload } from './alertmanager-episodes.js';
 const at = alertmanagerEpisodes();
 
 describe('a replica that remembers an old incident for a group', () => {
-  let dynamo: SharedStore['dynamo'];
-  let doc: DynamoDBDocumentClient;
+  let store: SharedStore;
   let a: Harness;
   let b: Harness;
   let now = Date.now();
   const clock = { now: () => new Date(now) };
 
   beforeAll(async () => {
-    ({ dynamo, doc } = await startSharedStore());
-    const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, DRY_RUN: 'true' };
+    store = await startSharedStore();
+    const env = { ...store.env, DRY_RUN: 'true' };
     a = await startHarness(env, { clock, scheduler: false });
     b = await startHarness(env, { clock, scheduler: false });
   });
   afterAll(async () => {
     await a.close();
     await b.close();
-    doc.destroy();
-    await dynamo.close();
+    await store.close();
   });
 
   it('sends a later alert of the group to the incident another replica opened since', async () => {

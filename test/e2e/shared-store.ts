@@ -6,6 +6,8 @@ export interface SharedStore {
   doc: DynamoDBDocumentClient;
   /** What a bot needs to use it as "real DynamoDB". */
   env: { STORE: 'dynamodb'; AWS_ENDPOINT_URL_DYNAMODB: string };
+  /** Lets go of the client and stops the store: after the bots, or to take the store away. */
+  close(): Promise<void>;
 }
 
 /**
@@ -16,5 +18,13 @@ export async function startSharedStore(): Promise<SharedStore> {
   const dynamo = await startEmbeddedDynamo();
   const doc = createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   await ensureTables(doc, 'chatops-');
-  return { dynamo, doc, env: { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint } };
+  return {
+    dynamo,
+    doc,
+    env: { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint },
+    async close() {
+      doc.destroy();
+      await dynamo.close();
+    },
+  };
 }

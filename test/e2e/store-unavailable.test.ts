@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
 import { CHANNEL, USERS, startHarness } from './harness.js';
@@ -15,15 +14,14 @@ type IncidentList = { incidents: (Incident & { proposals: Proposal[] })[] };
 const ACTION_DOCUMENT = 'ChatOps-EC2StopStartInstance';
 
 describe('the store becomes unreachable while a proposal awaits approval', () => {
-  let dynamo: SharedStore['dynamo'];
-  let doc: DynamoDBDocumentClient;
+  let store: SharedStore;
   let h: Harness;
   let proposal: Proposal;
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can take it away.
-    ({ dynamo, doc } = await startSharedStore());
-    h = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    store = await startSharedStore();
+    h = await startHarness(store.env);
 
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);
     await h.settle();
@@ -32,8 +30,7 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
     expect(proposal.status).toBe('pending_approval');
     expect((await fetch(`${h.bot.url}/readyz`)).status).toBe(200);
 
-    doc.destroy();
-    await dynamo.close();
+    await store.close();
   });
   afterAll(async () => h.close());
 
