@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { AddressInfo, Socket } from 'node:net';
 import { waitUntil } from './wait-until.js';
 
@@ -61,7 +62,7 @@ export async function startFakePagerDuty({ apiToken, oncalls }: { apiToken: stri
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
-    const raw = await readBody(req);
+    const raw = await text(req);
     if (req.method === 'POST' && url.pathname === '/v2/enqueue') {
       let body: Record<string, unknown>;
       try {
@@ -157,13 +158,4 @@ function scriptedBody(status: number): unknown {
   if (status === 429) return { status: 'throttle event', message: 'Requests for this service are arriving too quickly. Please retry later.' };
   if (status === 400) return { status: 'invalid event', message: 'Event object is invalid', errors: ['scripted by the test'] };
   return { status: 'error', message: 'Internal server error' };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

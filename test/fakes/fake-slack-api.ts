@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 import { FAKE_APP_ID, createFakeSocketMode } from './fake-socket-mode.js';
 import { waitUntil } from './wait-until.js';
@@ -138,7 +139,7 @@ export async function startFakeSlackApi() {
       return;
     }
     const method = match[1]!;
-    const args = parseBody(await readBody(req), req.headers['content-type'] ?? '');
+    const args = parseBody(await text(req), req.headers['content-type'] ?? '');
     const authorization = req.headers.authorization ?? '';
     const token: TokenKind = /^Bearer xapp-/.test(authorization) ? 'app' : /^Bearer xox/.test(authorization) || typeof args.token === 'string' ? 'bot' : undefined;
     const reply = answer(method, args, token);
@@ -204,14 +205,6 @@ export async function startFakeSlackApi() {
 
 export type FakeSlackApi = Awaited<ReturnType<typeof startFakeSlackApi>>;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** The WebClient sends form-encoded bodies with objects as JSON strings; other clients send JSON. */
 function parseBody(raw: string, contentType: string): Record<string, unknown> {

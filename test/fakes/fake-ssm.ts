@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { text } from 'node:stream/consumers';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 
@@ -169,9 +170,7 @@ export async function startFakeSsm(): Promise<FakeSsm> {
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const raw = await text(req);
 
     const targetHeader = req.headers['x-amz-target'];
     const target = typeof targetHeader === 'string' && targetHeader.startsWith('AmazonSSM.') ? targetHeader.slice('AmazonSSM.'.length) : '';
