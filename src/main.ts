@@ -244,14 +244,16 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const graceMs = options.shutdownGraceMs ?? 10_000;
-      await Promise.race([settle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Waits for `work`, or for the grace period, whichever ends first.
+      const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      await withinGrace(settle());
       // Pages PagerDuty has not taken by now (it is down, or slow to answer) go into the audit
       // trail as not delivered, so the incident says nobody was paged, rather than only a log line.
       const unpaged = pager.stop();
       if (unpaged.length > 0) {
         log.warn({ events: unpaged.length }, 'PagerDuty events not delivered by shutdown: audited as delivery failures');
         const audited = Promise.all(unpaged.map((outcome) => recordPageOutcome(deps, outcome).catch((err: unknown) => log.error({ err, incidentId: outcome.incidentId, pagerdutyAction: outcome.action }, 'could not audit an undelivered PagerDuty event'))));
-        await Promise.race([audited, new Promise((r) => setTimeout(r, graceMs).unref())]);
+        await withinGrace(audited);
       }
       const undelivered = outbox?.stop() ?? 0;
       if (undelivered > 0) log.warn({ undelivered }, 'stopped with Slack messages not yet delivered');
