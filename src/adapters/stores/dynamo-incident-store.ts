@@ -29,7 +29,7 @@ function idNumber(id: string): number {
 }
 
 /** Newest first; the id breaks ties of incidents opened in the same millisecond. */
-function newestFirst(a: Incident, b: Incident): number {
+function newestFirst(a: Pick<Incident, 'id' | 'openedAt'>, b: Pick<Incident, 'id' | 'openedAt'>): number {
   if (a.openedAt !== b.openedAt) return a.openedAt < b.openedAt ? 1 : -1;
   return idNumber(b.id) - idNumber(a.id);
 }
@@ -145,9 +145,15 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
         );
         // The index holds keys only (an incident is rewritten whole on every alert, and an index
         // holding all of it would be written as often): the incidents themselves are read by key.
-        // One may have moved on since the index was read, so the status is checked again.
+        // Only the newest `limit` of all statuses are read (the index entries carry openedAt). One
+        // may have moved on since the index was read, so the status is checked again.
         const wanted = new Set<string>(filter.status);
-        const keys = perStatus.flat().map((entry) => ({ pk: entry['pk'] }));
+        const keys = perStatus
+          .flat()
+          .map((entry) => ({ id: entry['pk'] as string, openedAt: entry['openedAt'] as string }))
+          .sort(newestFirst)
+          .slice(0, limit)
+          .map(({ id }) => ({ pk: id }));
         items = (await batchGetAll(doc, TableName, keys)).filter((item) => item['itemType'] === 'incident' && wanted.has(item['status'] as string));
       } else {
         // No index covers "all incidents"; a Scan is fine for the list an operator asks for.
