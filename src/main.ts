@@ -29,6 +29,7 @@ import type { FetchLike } from './adapters/ingest/sns-verifier.js';
 import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
 import { createBackgroundTasks } from './services/background-tasks.js';
+import { createWorkflowCoordinator } from './services/coordinator.js';
 import { disabledIncidentChannel } from './services/incident-channel.js';
 import { recordPageOutcome } from './services/escalate.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -113,7 +114,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
   });
+  // Work after an answer: the workflow's (incidents, proposals, runs), and the adapters' (a click's
+  // reply, a job tick), each tracked so settle() and shutdown wait for it.
+  const coordinator = createWorkflowCoordinator(log);
   const tasks = createBackgroundTasks(log);
+  const threadTasks = createBackgroundTasks(log);
   let outbox: SlackOutbox | undefined;
   let channel = disabledIncidentChannel;
   let webClient: ReturnType<typeof createSlackWebClient> | undefined;
@@ -150,13 +155,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     clock,
     log,
     metrics,
-    tasks,
+    workflow: coordinator.workflow,
+    threadTasks,
     dryRun: config.DRY_RUN,
     replicaId: randomUUID(),
     sleep,
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
   };
+  coordinator.bind(deps);
   const unmirror = mirrorAuditToThread(deps);
 
   let slack: ReturnType<typeof createSlackApp> | undefined;
@@ -168,7 +175,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       apiUrl: config.SLACK_API_URL,
       log,
       now: () => clock.now().getTime(),
-      context: { deps, audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      context: { deps, track: (key, work) => tasks.run(key, work), audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });
@@ -219,14 +226,16 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs);
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs, (key, work) => tasks.run(key, work));
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
+      await coordinator.idle();
       await tasks.idle();
+      await threadTasks.idle();
       await pager.drain();
       await outbox?.drain();
-      if (tasks.pending() === 0 && pager.depth() === 0) return;
+      if (coordinator.pending() + tasks.pending() + threadTasks.pending() === 0 && pager.depth() === 0) return;
     }
   };
 
@@ -237,7 +246,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     log,
     settle,
     ...(socketMode ? { socketMode } : {}),
-    backlog: () => ({ tasks: tasks.pending(), slack: outbox?.depth() ?? 0, pagerduty: pager.depth() }),
+    backlog: () => ({ tasks: coordinator.pending() + tasks.pending() + threadTasks.pending(), slack: outbox?.depth() ?? 0, pagerduty: pager.depth() }),
     async close() {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.

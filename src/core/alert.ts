@@ -26,6 +26,12 @@ export interface Alert {
   channel?: string;
 }
 
+/**
+ * Group keys and fingerprints of `/remediate` requests start with this: such an alert carries its
+ * own proposal and is never matched against the catalogue.
+ */
+export const MANUAL_PREFIX = 'manual:';
+
 const severityOrder = ['critical', 'error', 'high', 'warning', 'medium', 'info', 'low', 'none'];
 
 /** Lower is more severe; unknown severities sort after the known ones. */

@@ -48,6 +48,8 @@ export interface Proposal {
   request?: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string };
   executionStatus?: string;
   lastError?: string;
+  /** The guard that refused it, for `blocked`. */
+  blockedBy?: string;
   /** Why it ended, in words, for rejected / blocked / withdrawn / expired. */
   reason?: string;
   createdAt: string;

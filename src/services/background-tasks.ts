@@ -1,84 +1,94 @@
 import type { Logger } from 'pino';
 
 /**
- * Work that continues after an HTTP answer or a Slack ack (Slack wants an ack within 3 s).
- * Tasks with the same key run one after another, so two alerts of one incident never race
- * inside one process; conditional writes in the store cover several processes.
+ * At most `max` tasks of one kind run at once; the rest wait their turn. Incident processing is
+ * short, CPU-heavy and comes in storms, and left unbounded it starves the webhook requests that share
+ * the event loop. (No such task waits on another of its kind, so a limit cannot deadlock.)
  */
-export interface BackgroundTasks {
-  run(key: string, task: () => Promise<void>): Promise<void>;
+export interface Limiter {
+  acquire(): Promise<() => void>;
+}
+
+export function createLimiter(max: number): Limiter {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return {
+    async acquire() {
+      if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+      running++;
+      return () => {
+        running--;
+        waiting.shift()?.();
+      };
+    },
+  };
+}
+
+export interface TaskOptions {
   /**
-   * Like `run`, but if a task with this key is queued and not yet started, returns that one
-   * instead of queueing another: for idempotent work that reads the latest state when it starts
+   * The kind of work: if a task of this key and kind is queued and not yet started, return that
+   * one instead of queueing another. For idempotent work that reads the latest state when it starts
    * (an alert storm on one incident then costs one pass, not one per alert).
    */
-  runCoalesced(key: string, task: () => Promise<void>): Promise<void>;
+  coalesce?: string;
+  limiter?: Limiter;
+}
+
+/**
+ * Work that continues after an HTTP answer or a Slack ack (Slack wants an ack within 3 s).
+ * Tasks with the same key run one after another, so two steps of one incident never race inside
+ * one process; conditional writes in the store cover several processes.
+ */
+export interface BackgroundTasks {
+  run(key: string, task: () => Promise<void>, options?: TaskOptions): Promise<void>;
   /** Resolves when nothing is running or queued: for tests and graceful shutdown. */
   idle(): Promise<void>;
   pending(): number;
 }
 
-/**
- * Keys whose tasks may run only a few at a time: incident processing is short, CPU-heavy and comes
- * in storms, and left unbounded it starves the webhook requests that share the event loop. (No such
- * task waits on another of its kind, so the limit cannot deadlock; long-running work such as SSM
- * polling is not limited.)
- */
-const LIMITED = { prefix: 'incident:', max: 2 };
-
 export function createBackgroundTasks(log: Logger): BackgroundTasks {
   const chains = new Map<string, Promise<void>>();
-  let limitedRunning = 0;
-  const limitedWaiting: (() => void)[] = [];
-  const acquire = async (key: string): Promise<() => void> => {
-    if (!key.startsWith(LIMITED.prefix)) return () => undefined;
-    if (limitedRunning >= LIMITED.max) await new Promise<void>((resolve) => limitedWaiting.push(resolve));
-    limitedRunning++;
-    return () => {
-      limitedRunning--;
-      limitedWaiting.shift()?.();
-    };
-  };
   const queued = new Map<string, Promise<void>>();
   let pending = 0;
   let waiters: (() => void)[] = [];
   const settle = () => {
-    if (pending === 0) {
-      const w = waiters;
-      waiters = [];
-      w.forEach((resolve) => resolve());
-    }
+    if (pending > 0) return;
+    const w = waiters;
+    waiters = [];
+    w.forEach((resolve) => resolve());
   };
-  const run = (key: string, task: () => Promise<void>): Promise<void> => {
-      pending++;
-      const previous = chains.get(key) ?? Promise.resolve();
-      const next: Promise<void> = previous
-        .then(async () => {
-          const release = await acquire(key);
-          // Leaves the "queued" set only when it really starts, so a coalesced caller waiting
-          // behind the limit joins this run rather than queueing another.
-          if (queued.get(key) === next) queued.delete(key);
-          try {
-            await task();
-          } finally {
-            release();
-          }
-        })
-        .catch((err: unknown) => log.error({ err, task: key }, 'background task failed'))
-        .finally(() => {
-          if (chains.get(key) === next) chains.delete(key);
-          pending--;
-          settle();
-        });
-      chains.set(key, next);
-      queued.set(key, next);
-      return next;
+  const run = (key: string, task: () => Promise<void>, options: TaskOptions = {}): Promise<void> => {
+    const queuedKey = options.coalesce === undefined ? undefined : `${key}\u0000${options.coalesce}`;
+    if (queuedKey !== undefined) {
+      const waiting = queued.get(queuedKey);
+      if (waiting) return waiting;
+    }
+    pending++;
+    const previous = chains.get(key) ?? Promise.resolve();
+    const next: Promise<void> = previous
+      .then(async () => {
+        const release = options.limiter ? await options.limiter.acquire() : () => undefined;
+        // Leaves the "queued" set only when it really starts, so a coalescing caller waiting
+        // behind the limit joins this run rather than queueing another.
+        if (queuedKey !== undefined && queued.get(queuedKey) === next) queued.delete(queuedKey);
+        try {
+          await task();
+        } finally {
+          release();
+        }
+      })
+      .catch((err: unknown) => log.error({ err, task: key }, 'background task failed'))
+      .finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+        pending--;
+        settle();
+      });
+    chains.set(key, next);
+    if (queuedKey !== undefined) queued.set(queuedKey, next);
+    return next;
   };
   return {
     run,
-    runCoalesced(key, task) {
-      return queued.get(key) ?? run(key, task);
-    },
     idle() {
       if (pending === 0) return Promise.resolve();
       return new Promise((resolve) => waiters.push(resolve));

@@ -5,7 +5,7 @@ import { automationRequest } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { showProposal } from './show-proposal.js';
-import { beginExecution, runExecution } from './execute-proposal.js';
+import { beginExecution } from './execute-proposal.js';
 import type { BeginResult } from './execute-proposal.js';
 import { expireIfDue } from './expire-approvals.js';
 import { refreshRoot } from './incident-view.js';
@@ -104,7 +104,7 @@ function describeBegin(deps: ServiceDeps, p: Proposal, result: BeginResult): Dec
 /** The click that completes the approvals runs the guard chain now, so the clicker hears the verdict. */
 async function startAfterApproval(deps: ServiceDeps, p: Proposal): Promise<DecisionReply> {
   const result = await beginExecution(deps, p.id);
-  if (result.outcome === 'started') void deps.tasks.run(`proposal:${p.id}`, () => runExecution(deps, p.id));
+  if (result.outcome === 'started') deps.workflow.executionStarted(p.id);
   return describeBegin(deps, p, result);
 }
 

@@ -1,18 +1,15 @@
-import { automationRequest, deterministicUuid } from '../core/proposal.js';
+import { automationRequest } from '../core/proposal.js';
 import type { Proposal, ProposalStatus } from '../core/proposal.js';
-import { rollbackPlanOf } from '../core/runbooks/plan.js';
 import { AUTO_ENGINE } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { checkKillSwitches, runGuardChain } from './guard-chain.js';
 import type { GuardVerdict } from './guard-chain.js';
 import { refreshRoot } from './incident-view.js';
-import { ensurePlanCurrent, requiredApprovals } from './plan-check.js';
+import { ensurePlanCurrent } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
-import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
-import { escalate, isCritical } from './escalate.js';
-import { trackMitigation } from './incident-lifecycle.js';
+import { trackMitigation } from './mitigation.js';
 import { occurrenceKey } from './occurrence-key.js';
 
 export type BeginResult =
@@ -43,7 +40,7 @@ function auditBase(p: Proposal) {
 async function recordRefusal(deps: ServiceDeps, p: Proposal, verdict: Extract<GuardVerdict, { allowed: false }>, from: ProposalStatus): Promise<void> {
   deps.metrics.guardRefused(verdict.guard);
   const { proposal, changed } = await updateProposal(deps, p.id, (cur) =>
-    cur.status === from ? { ...cur, status: 'blocked', reason: verdict.reason, finishedAt: deps.clock.now().toISOString() } : undefined,
+    cur.status === from ? { ...cur, status: 'blocked', blockedBy: verdict.guard, reason: verdict.reason, finishedAt: deps.clock.now().toISOString() } : undefined,
   );
   if (!changed || !proposal) return;
   await deps.audit.record({
@@ -55,8 +52,7 @@ async function recordRefusal(deps: ServiceDeps, p: Proposal, verdict: Extract<Gu
   });
   await showProposal(deps, p.id);
   await refreshRoot(deps, p.incidentId);
-  const incident = await deps.incidents.get(p.incidentId);
-  if (incident && isCritical(incident) && verdict.guard !== 'dry_run') await escalate(deps, incident, 'guard_blocked', { key: p.id, detail: verdict.reason });
+  deps.workflow.executionFinished(proposal);
 }
 
 /**
@@ -110,42 +106,8 @@ async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'fai
     details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
   });
   await showProposal(deps, p.id);
-  await trackMitigation(deps, p.incidentId);
-  if (status === 'failed') {
-    await proposeRollback(deps, proposal);
-    const incident = await deps.incidents.get(p.incidentId);
-    if (incident) await escalate(deps, incident, 'automation_failed', { key: p.id, detail: `${p.plan.runbookId} on ${p.plan.target}: ${proposal.lastError ?? 'failed'}` });
-  }
   await refreshRoot(deps, p.incidentId);
-}
-
-/** A failed run offers the runbook's rollback as a new proposal, which goes through the same guards. */
-async function proposeRollback(deps: ServiceDeps, failed: Proposal): Promise<void> {
-  if (failed.rollbackOf) return; // a failed rollback escalates to people, not to another rollback
-  const plan = rollbackPlanOf(failed.plan);
-  if (!plan) return;
-  const now = deps.clock.now().toISOString();
-  const rollback: Proposal = {
-    id: deterministicUuid('rollback', failed.id),
-    incidentId: failed.incidentId,
-    round: failed.round,
-    plan,
-    status: 'pending_approval',
-    requestedBy: 'automated',
-    context: failed.context,
-    rollbackOf: failed.id,
-    approvalsRequired: requiredApprovals(deps, plan, { rollbackOf: failed.id }),
-    approvals: [],
-    pendingSince: now,
-    createdAt: now,
-    updatedAt: now,
-    version: 0,
-  };
-  const { created } = await deps.proposals.createIfAbsent(rollback);
-  if (!created) return;
-  await recordProposalCreated(deps, rollback, { trigger: 'rollback' });
-  await recordApprovalRequested(deps, rollback, 'rollback');
-  await showProposal(deps, rollback.id);
+  deps.workflow.executionFinished(proposal);
 }
 
 /**
@@ -225,11 +187,4 @@ async function trackingLost(deps: ServiceDeps, p: Proposal, executionId: string,
     executionId,
     details: { reason, note: 'the execution may still be running; polling resumes within minutes' },
   });
-}
-
-/** begin + run: for the automatic path, resumed work and completed approvals. */
-export async function runProposal(deps: ServiceDeps, proposalId: string): Promise<void> {
-  const p = await deps.proposals.get(proposalId);
-  if (p?.status === 'approved') await beginExecution(deps, proposalId);
-  await runExecution(deps, proposalId);
 }

@@ -1,35 +1,12 @@
 import type { Incident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import type { IncidentView } from './incident-channel.js';
-import { ConflictError } from './ports.js';
+import { updateIncident } from './update-incident.js';
 
 export async function loadView(deps: ServiceDeps, incidentId: string): Promise<IncidentView | undefined> {
   const incident = await deps.incidents.get(incidentId);
   if (!incident) return undefined;
   return { incident, proposals: await deps.proposals.listByIncident(incidentId) };
-}
-
-/**
- * Re-reads and re-applies `change` until the version-conditional write wins. `change` returns
- * undefined when there is nothing (left) to do.
- */
-export async function updateIncident(
-  deps: ServiceDeps,
-  incidentId: string,
-  change: (incident: Incident) => Incident | undefined,
-): Promise<Incident | undefined> {
-  for (let attempt = 0; attempt < 8; attempt++) {
-    const current = await deps.incidents.get(incidentId);
-    if (!current) return undefined;
-    const next = change(current);
-    if (!next) return current;
-    try {
-      return await deps.incidents.update(next);
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-    }
-  }
-  throw new ConflictError(`incident ${incidentId} kept changing; gave up after 8 attempts`);
 }
 
 /** A claim older than this is taken over: its replica stopped before posting. */

@@ -3,7 +3,7 @@ import type { AlertEffect, Incident } from '../core/incident.js';
 import { alertsBytes, applyAlert, canReopen, newIncident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError } from './ports.js';
-import { processIncident } from './process-incident.js';
+import { auditLifecycle } from './lifecycle-records.js';
 
 export interface RecordedAlert {
   incidentId: string;
@@ -129,20 +129,6 @@ export async function recordAlert(deps: ServiceDeps, alert: Alert): Promise<Reco
 }
 
 /**
- * The lifecycle records implied by the incident's current state. Called after every change and
- * again by the worker, so a step interrupted between the incident write and its audit is completed.
- */
-export async function auditLifecycle(deps: ServiceDeps, incident: Incident): Promise<void> {
-  const base = { incidentId: incident.id, trigger: incident.source, outcome: 'SUCCESS' as const, operator: 'automated' };
-  const firstAlert = Object.values(incident.alerts)[0];
-  await deps.audit.record({ ...base, kind: 'incident.opened', stepKey: 'opened', alertname: firstAlert?.name, details: { title: incident.title, severity: incident.severity, groupKey: incident.groupKey } });
-  if (incident.round > 0) await deps.audit.record({ ...base, kind: 'incident.reopened', stepKey: `reopened:${incident.round}`, details: { round: incident.round } });
-  if (incident.status === 'resolved') {
-    await deps.audit.record({ ...base, kind: 'incident.resolved', stepKey: `resolved:${incident.round}`, details: { resolvedAt: incident.resolvedAt, reason: 'all alerts resolved' } });
-  }
-}
-
-/**
  * Ingests a batch (one webhook). Returns once every alert is durably stored and audited, which is
  * when the webhook may answer 2xx; diagnostics, proposals and Slack continue in the background.
  */
@@ -159,6 +145,6 @@ export async function ingestAlerts(deps: ServiceDeps, alerts: readonly Alert[]):
   for (const group of groups.values()) results.push(...(await recordAlerts(deps, group)));
   // Redeliveries too: processing is idempotent, and it completes work an earlier crash interrupted.
   const touched = new Set(results.filter((r) => r.effect !== 'ignored').map((r) => r.incidentId));
-  for (const id of touched) void deps.tasks.runCoalesced(`incident:${id}`, () => processIncident(deps, id));
+  for (const id of touched) deps.workflow.incidentChanged(id);
   return results;
 }

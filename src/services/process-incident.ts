@@ -6,12 +6,11 @@ import { approvalsRequired } from '../core/policy/approval.js';
 import { proposalId } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { auditLifecycle } from './ingest-alerts.js';
+import { MANUAL_PREFIX } from '../core/alert.js';
+import { auditLifecycle } from './lifecycle-records.js';
 import { ensureRootMessage, refreshRoot } from './incident-view.js';
-import { advanceProposal, withdrawProposal } from './advance-proposal.js';
-import { MANUAL_PREFIX } from './remediate.js';
 import { escalate, isCritical } from './escalate.js';
-import { completeResolution } from './incident-lifecycle.js';
+import { completeResolution } from './resolution.js';
 import { recordProposalCreated } from './proposal-records.js';
 
 /**
@@ -25,8 +24,6 @@ export async function processIncident(deps: ServiceDeps, incidentId: string): Pr
   await auditLifecycle(deps, incident);
   incident = await ensureRootMessage(deps, incident);
   if (incident.status === 'resolved') {
-    const proposals = await deps.proposals.listByIncident(incident.id);
-    for (const p of proposals) if (p.status === 'pending_approval' || p.status === 'diagnosing') await withdrawProposal(deps, p.id, 'the incident resolved before it ran');
     await completeResolution(deps, incident);
   } else {
     await proposeRunbooks(deps, incident);
@@ -94,7 +91,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
       const { created } = await deps.proposals.createIfAbsent(proposal);
       if (created) {
         await recordProposalCreated(deps, proposal, { trigger: alert.source, alertname: alert.name });
-        void deps.tasks.run(`proposal:${proposal.id}`, () => advanceProposal(deps, proposal.id));
+        deps.workflow.proposalReady(proposal.id);
       }
     }
   }

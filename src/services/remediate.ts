@@ -1,3 +1,4 @@
+import { MANUAL_PREFIX } from '../core/alert.js';
 import type { Alert } from '../core/alert.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
@@ -9,16 +10,13 @@ import type { ServiceDeps } from './deps.js';
 import { recordAlert } from './ingest-alerts.js';
 import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { requiredApprovals } from './plan-check.js';
-import { beginExecution, runExecution } from './execute-proposal.js';
+import { beginExecution } from './execute-proposal.js';
 import { showProposal } from './show-proposal.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 import { CONTROLS_AUDIT } from './kill-switch.js';
 import { occurrenceKey } from './occurrence-key.js';
 
 export type PlanPreview = { ok: true; plan: Plan } | { ok: false; message: string };
-
-/** Manual remediations live in an incident of their own, one per runbook and target. */
-export const MANUAL_PREFIX = 'manual:';
 
 /** Renders `/remediate` input; an unknown runbook or a bad value is named. Runs nothing. */
 export function previewRemediation(deps: ServiceDeps, runbookId: string, labels: Record<string, string>): PlanPreview {
@@ -111,7 +109,7 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
   if (required > 0) return { ok: true, message: `Requested in ${incidentId}: \`${plan.runbookId}\` on \`${plan.target}\` needs ${required} approval(s) from ${policy.risk[plan.risk].approvers.join(', ') || 'an approver'}.` };
   const begun = await beginExecution(deps, proposal.id);
   if (begun.outcome === 'started') {
-    void deps.tasks.run(`proposal:${proposal.id}`, () => runExecution(deps, proposal.id));
+    deps.workflow.executionStarted(proposal.id);
     return { ok: true, message: `Running \`${plan.runbookId}\` on \`${plan.target}\` (${incidentId}); progress follows in its thread.` };
   }
   if (begun.outcome === 'dry_run') return { ok: true, message: `DRY_RUN is on: recorded what \`${plan.runbookId}\` would send (${incidentId}); nothing was executed.` };

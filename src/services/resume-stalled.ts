@@ -1,6 +1,5 @@
 import { IN_FLIGHT_PROPOSAL_STATUSES } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { advanceProposal } from './advance-proposal.js';
 
 /** A proposal in flight whose state has not moved for this long is driven again. */
 export const STALLED_AFTER_MS = 2 * 60_000;
@@ -14,6 +13,6 @@ export const STALLED_AFTER_MS = 2 * 60_000;
 export async function resumeStalledProposals(deps: ServiceDeps): Promise<number> {
   const cutoff = deps.clock.now().getTime() - STALLED_AFTER_MS;
   const stalled = (await deps.proposals.listByStatus([...IN_FLIGHT_PROPOSAL_STATUSES])).filter((p) => Date.parse(p.updatedAt) < cutoff);
-  for (const p of stalled) void deps.tasks.runCoalesced(`proposal:${p.id}`, () => advanceProposal(deps, p.id));
+  for (const p of stalled) deps.workflow.proposalReady(p.id);
   return stalled.length;
 }

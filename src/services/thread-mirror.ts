@@ -12,7 +12,7 @@ export function threadKey(incidentId: string): string {
 export function mirrorAuditToThread(deps: ServiceDeps): () => void {
   return deps.audit.subscribe((record) => {
     if (!deps.channel.enabled || HIDDEN_KINDS.has(record.kind)) return;
-    void deps.tasks.run(threadKey(record.incidentId), async () => {
+    void deps.threadTasks.run(threadKey(record.incidentId), async () => {
       // A thread line needs only where the thread is, not the incident's proposals.
       const incident = await deps.incidents.get(record.incidentId);
       if (!incident?.slackTs) return;
@@ -24,7 +24,7 @@ export function mirrorAuditToThread(deps: ServiceDeps): () => void {
 /** Runs `post` in the incident's thread chain and returns what it returned. */
 export async function inThread<T>(deps: ServiceDeps, incidentId: string, post: () => Promise<T>): Promise<T | undefined> {
   let result: T | undefined;
-  await deps.tasks.run(threadKey(incidentId), async () => {
+  await deps.threadTasks.run(threadKey(incidentId), async () => {
     result = await post();
   });
   return result;

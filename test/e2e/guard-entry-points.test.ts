@@ -284,12 +284,13 @@ describe('the guard chain cannot be bypassed (source scan)', () => {
     expect(body.slice(guard), 'a refusal returns before the running write').toMatch(/if \(!verdict\.allowed\) \{[^}]*return/);
   });
 
-  it('has exactly the enumerated entry points calling the execution services', async () => {
+  it('has exactly the enumerated entry points calling the execution services or asking the workflow to run one', async () => {
     const all = await sources();
-    const callers = filesMatching(all, /\b(beginExecution|runExecution|runProposal|advanceProposal)\s*\(/).filter((f) => f !== 'src/services/execute-proposal.ts' && f !== 'src/services/advance-proposal.ts');
+    const callers = filesMatching(all, /\b(beginExecution|runExecution|advanceProposal)\s*\(|\bworkflow\.(proposalReady|executionStarted)\s*\(/).filter((f) => f !== 'src/services/execute-proposal.ts' && f !== 'src/services/advance-proposal.ts');
     // Each file below is driven by one or more ENTRY_POINTS above; a new file here needs a new entry point.
     const COVERED: Record<string, string[]> = {
-      'src/services/process-incident.ts': ['automatic run of a low-risk runbook', 'retry: approving the rollback offered after a failed run'],
+      'src/services/coordinator.ts': ['automatic run of a low-risk runbook', 'resume after a restart of a proposal stored as running', 'resume after a restart of a proposal stored as approved'],
+      'src/services/process-incident.ts': ['automatic run of a low-risk runbook'],
       'src/services/decide-proposal.ts': ['Approve click on a medium-risk proposal', 'retry: approving the rollback offered after a failed run', 'retry: a transient SSM error, with the switch engaged during the backoff'],
       'src/services/remediate.ts': ['/remediate confirmed with its Confirm button'],
       'src/services/resume-work.ts': ['resume after a restart of a proposal stored as running', 'resume after a restart of a proposal stored as approved'],

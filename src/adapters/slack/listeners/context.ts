@@ -5,6 +5,11 @@ import type { AuditStore } from '../../../services/ports.js';
 export interface SlackListenerContext {
   deps: ServiceDeps;
   usergroupsOf(userId: string): Promise<string[]>;
+  /**
+   * Runs work that continues after the ack, tracked so shutdown waits for it and tests can wait for
+   * it to settle; work with the same key runs one after another.
+   */
+  track(key: string, work: () => Promise<void>): Promise<void>;
   /** The audit trail, for `/incident show`. */
   audit: Pick<AuditStore, 'chain'>;
 }

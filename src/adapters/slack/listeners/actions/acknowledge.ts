@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { acknowledgeByHand } from '../../../../services/incident-lifecycle.js';
+import { acknowledgeByHand } from '../../../../services/incident-commands.js';
 import type { SlackListenerContext } from '../context.js';
 
 /** The Acknowledge button on the root message. */
@@ -9,7 +9,7 @@ export function acknowledgeButton(ctx: SlackListenerContext) {
     const incidentId = 'value' in action && typeof action.value === 'string' ? action.value : '';
     const userId = body.user.id;
     const channel = body.channel?.id;
-    await ctx.deps.tasks.run(`ack:${incidentId}`, async () => {
+    await ctx.track(`ack:${incidentId}`, async () => {
       let message: string;
       try {
         message = (await acknowledgeByHand(ctx.deps, incidentId, { userId, usergroups: await ctx.usergroupsOf(userId) })).message;

@@ -22,7 +22,7 @@ export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
     const threadTs = body.message?.thread_ts ?? body.message?.ts;
     const log = ctx.deps.log.child({ actionId: proposalId, user: userId, button: action.action_id });
     // Tracked background work, so shutdown waits for it and tests can wait for it to settle.
-    await ctx.deps.tasks.run(`click:${proposalId}`, async () => {
+    await ctx.track(`click:${proposalId}`, async () => {
       let reply: DecisionReply;
       try {
         reply = await decide(ctx.deps, proposalId, { userId, usergroups: await ctx.usergroupsOf(userId) }, seenDigest);

@@ -13,7 +13,7 @@ export function escalateButton(ctx: SlackListenerContext) {
     const userId = body.user.id;
     const channel = body.channel?.id;
     const log = ctx.deps.log.child({ incidentId, user: userId, button: action.action_id });
-    await ctx.deps.tasks.run(`escalate:${incidentId}`, async () => {
+    await ctx.track(`escalate:${incidentId}`, async () => {
       let message: string;
       try {
         message = (await escalateByHand(ctx.deps, incidentId, { userId, usergroups: await ctx.usergroupsOf(userId) })).message;

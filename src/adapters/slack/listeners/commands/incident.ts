@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseIncidentCommand } from '../../../../core/commands/incident-command.js';
-import { acknowledgeByHand, resolveByHand } from '../../../../services/incident-lifecycle.js';
+import { acknowledgeByHand, resolveByHand } from '../../../../services/incident-commands.js';
 import { listOpenIncidents, showIncident } from '../../../../services/incident-queries.js';
 import type { SlackListenerContext } from '../context.js';
 

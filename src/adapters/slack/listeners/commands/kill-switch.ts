@@ -28,7 +28,7 @@ export function killSwitchCommand(ctx: SlackListenerContext) {
       await ack({ response_type: 'ephemeral', text: reply.message });
       if (reply.abort) {
         const abort = reply.abort;
-        await ctx.deps.tasks.run(`kill-switch-abort:${parsed.scope}`, async () => {
+        await ctx.track(`kill-switch-abort:${parsed.scope}`, async () => {
           const summary = await abort();
           await ctx.deps.channel.notifyUser(command.channel_id, command.user_id, summary);
         });

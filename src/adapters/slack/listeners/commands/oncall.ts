@@ -21,7 +21,7 @@ export function onCallCommand(ctx: SlackListenerContext) {
     }
     await ack({ response_type: 'ephemeral', text: 'Asking PagerDuty who is on call…' });
     const log = ctx.deps.log.child({ command: '/oncall', user: command.user_id });
-    await ctx.deps.tasks.run(`oncall:${command.user_id}`, async () => {
+    await ctx.track(`oncall:${command.user_id}`, async () => {
       const text = onCallMessage(await ctx.deps.pager.onCall());
       await ctx.deps.channel.notifyUser(command.channel_id, command.user_id, text).catch((err: unknown) => log.warn({ err }, 'could not send the on-call list'));
     });

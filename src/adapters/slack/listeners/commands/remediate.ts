@@ -46,7 +46,7 @@ export function remediateConfirm(ctx: SlackListenerContext) {
     const userId = body.user.id;
     const channel = body.channel?.id;
     const value = parseValue('value' in action ? action.value : undefined);
-    await ctx.deps.tasks.run(`remediate:${userId}`, async () => {
+    await ctx.track(`remediate:${userId}`, async () => {
       let message: string;
       if (!value) message = 'That confirmation could not be read; run /remediate again.';
       else {

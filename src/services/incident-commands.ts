@@ -1,11 +1,10 @@
-import { acknowledgeIncident, resolveIncidentManually, withMitigation } from '../core/incident.js';
+import { acknowledgeIncident, resolveIncidentManually } from '../core/incident.js';
 import type { Incident, TransitionResult } from '../core/incident.js';
-import { summarizeIncident } from '../core/incident-summary.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
-import { refreshRoot, updateIncident } from './incident-view.js';
-import { processIncident } from './process-incident.js';
+import { refreshRoot } from './incident-view.js';
+import { updateIncident } from './update-incident.js';
 import { wasPaged } from './escalate.js';
 import { occurrenceKey } from './occurrence-key.js';
 
@@ -90,56 +89,7 @@ export async function resolveByHand(deps: ServiceDeps, incidentId: string, actor
     details: { resolvedAt: updated.resolvedAt, reason: note ? `resolved by hand: ${note}` : 'resolved by hand', note, resolvedBy: actor.userId },
   });
   // Withdrawals, the summary and PagerDuty follow in the background: the reply must not wait for them.
-  void deps.tasks.run(`incident:${incidentId}`, () => processIncident(deps, incidentId));
+  deps.workflow.incidentChanged(incidentId);
   const still = Object.values(updated.alerts).filter((a) => a.status === 'firing').length;
   return { ok: true, message: `${incidentId} resolved.${still > 0 ? ` ${still} alert(s) were still firing; if they fire again within 10 minutes the incident reopens.` : ''}` };
-}
-
-/**
- * Mitigating while an action runs, and after one succeeded (until the alerts clear); back to
- * acknowledged or open when the only action of this round failed.
- */
-export async function trackMitigation(deps: ServiceDeps, incidentId: string): Promise<void> {
-  const before = await deps.incidents.get(incidentId);
-  const running = (await deps.proposals.listByIncident(incidentId)).some((p) => p.round === before?.round && (p.status === 'running' || p.status === 'succeeded'));
-  const after = await updateIncident(deps, incidentId, (current) => withMitigation(current, running));
-  if (!before || !after || before.status === after.status) return;
-  await deps.audit.record({
-    incidentId,
-    kind: 'incident.status_changed',
-    stepKey: `status:${after.round}:${after.status}:${after.updatedAt}:${after.version}`,
-    trigger: 'action',
-    outcome: 'SUCCESS',
-    operator: 'automated',
-    details: { from: before.status, to: after.status },
-  });
-}
-
-/**
- * On resolution: the summary in the thread (timeline, time to acknowledge and to remediate, what
- * ran, who approved, outcome) as one audited step, and PagerDuty resolved.
- */
-export async function completeResolution(deps: ServiceDeps, incident: Incident): Promise<void> {
-  const proposals = await deps.proposals.listByIncident(incident.id);
-  const resolvedRecord = (await deps.audit.append({
-    incidentId: incident.id,
-    kind: 'incident.resolved',
-    stepKey: `resolved:${incident.round}`,
-    trigger: incident.source,
-    outcome: 'SUCCESS',
-    operator: 'automated',
-    details: { resolvedAt: incident.resolvedAt, reason: 'all alerts resolved' },
-  })).record;
-  const resolvedBy = typeof resolvedRecord.details?.resolvedBy === 'string' ? resolvedRecord.details.resolvedBy : undefined;
-  const summary = summarizeIncident(incident, proposals, resolvedBy);
-  const { created } = await deps.audit.append({
-    incidentId: incident.id,
-    kind: 'incident.summary',
-    stepKey: `summary:${incident.round}`,
-    trigger: 'resolution',
-    outcome: 'SUCCESS',
-    operator: 'automated',
-    details: { ...summary },
-  });
-  if (created && (await wasPaged(deps, incident))) deps.pager.resolve(incident.id);
 }
