@@ -15,9 +15,6 @@ import { createDocumentClient, createDynamoStores, ensureTables, startEmbeddedDy
 import { createSsmClient } from './adapters/executors/ssm-client.js';
 import { createSsmExecutor } from './adapters/executors/ssm-executor.js';
 import { createSlackWebClient } from './adapters/slack/web-client.js';
-import { createSlackOutbox } from './adapters/slack/outbox.js';
-import type { SlackOutbox } from './adapters/slack/outbox.js';
-import { createSlackIncidentChannel } from './adapters/slack/slack-incident-channel.js';
 import { createSlackApp } from './adapters/slack/slack-app.js';
 import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
 import { createEmailDirectory } from './adapters/slack/email-directory.js';
@@ -30,12 +27,9 @@ import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
 import { createBackgroundTasks } from './services/background-tasks.js';
 import { createWorkflowCoordinator } from './services/coordinator.js';
-import { disabledIncidentChannel } from './services/incident-channel.js';
-import { recordPageOutcome } from './services/escalate.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { Clock } from './services/ports.js';
 import { systemClock } from './services/ports.js';
-import { mirrorAuditToThread } from './services/thread-mirror.js';
 import { resumeWork } from './services/resume-work.js';
 import { cooldownGauge, countUnresolvedIncidents } from './services/gauges.js';
 import { startScheduler } from './adapters/scheduler/cron-scheduler.js';
@@ -43,6 +37,8 @@ import { jobs } from './jobs/index.js';
 import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
 import { createS3SnapshotSink, createSnapshotS3Client } from './adapters/snapshots/s3-sink.js';
 import type { SnapshotSink } from './services/snapshot.js';
+import { startDelivery } from './app/delivery.js';
+import type { DeliveryTuning } from './app/delivery.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -53,8 +49,10 @@ export interface StartOptions {
   awsCredentials?: { accessKeyId: string; secretAccessKey: string };
   sleep?: (ms: number) => Promise<void>;
   pollIntervalMs?: { initial: number; max: number };
-  /** Minimum spacing of Slack calls per channel (Slack allows about one a second). */
+  /** Minimum spacing of Slack posts per channel (Slack allows about one a second). */
   slackMinIntervalMs?: number;
+  /** Slack and PagerDuty delivery timings (tests shorten them). */
+  delivery?: DeliveryTuning;
   /** false: do not start the cron scheduler (tests run jobs directly). */
   scheduler?: boolean;
   /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
@@ -74,7 +72,7 @@ export interface RunningBot {
   socketMode?: Promise<void>;
   /** Resolves when background work (diagnostics, executions, Slack posts) is done: for tests. */
   settle(): Promise<void>;
-  /** Work queued right now: background tasks, Slack calls, PagerDuty events. */
+  /** Work queued right now: background tasks, and incidents with Slack messages or PagerDuty events still to deliver. */
   backlog(): { tasks: number; slack: number; pagerduty: number };
   close(): Promise<void>;
 }
@@ -109,8 +107,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
 
   const metrics = createPrometheusMetrics({
-    pagerQueueDepth: () => pager.depth(),
-    slackQueueDepth: () => outbox?.depth() ?? 0,
+    pagerQueueDepth: () => delivery.backlog().pagerduty,
+    slackQueueDepth: () => delivery.backlog().slack,
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
   });
@@ -118,26 +116,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // reply, a job tick), each tracked so settle() and shutdown wait for it.
   const coordinator = createWorkflowCoordinator(log);
   const tasks = createBackgroundTasks(log);
-  const threadTasks = createBackgroundTasks(log);
-  let outbox: SlackOutbox | undefined;
-  let channel = disabledIncidentChannel;
-  let webClient: ReturnType<typeof createSlackWebClient> | undefined;
-  if (config.SLACK_BOT_TOKEN) {
-    webClient = createSlackWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: log.child({ component: 'slack-web' }) });
-    outbox = createSlackOutbox({
-      client: webClient,
-      log: log.child({ component: 'slack-outbox' }),
-      ...(options.slackMinIntervalMs !== undefined ? { minIntervalMs: options.slackMinIntervalMs } : {}),
-    });
-    channel = createSlackIncidentChannel(outbox);
-  }
+  const webClient = config.SLACK_BOT_TOKEN ? createSlackWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: log.child({ component: 'slack-web' }) }) : undefined;
   const pager = createPager({
     config,
     log,
-    sleep,
     now: () => clock.now().getTime(),
-    // Through tasks, so settle() and shutdown wait until a failed page is audited.
-    onOutcome: (outcome) => void tasks.run(`pagerduty:${outcome.incidentId}`, () => recordPageOutcome(deps, outcome)),
     ...(webClient ? { slackUserIdFor: createEmailDirectory({ client: webClient, log }) } : {}),
   });
 
@@ -149,14 +132,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     cooldowns: stores.cooldowns,
     audit: createAuditLog({ store: stores.audit, metrics, clock }),
     executor,
-    channel,
     pager,
     catalogue,
     clock,
     log,
     metrics,
     workflow: coordinator.workflow,
-    threadTasks,
     dryRun: config.DRY_RUN,
     replicaId: randomUUID(),
     sleep,
@@ -164,7 +145,23 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
   };
   coordinator.bind(deps);
-  const unmirror = mirrorAuditToThread(deps);
+  const auditLog = deps.audit;
+  const delivery = startDelivery({
+    config,
+    stores,
+    auditLog,
+    catalogue,
+    ...(webClient ? { webClient } : {}),
+    pager,
+    clock,
+    log,
+    metrics,
+    replicaId: deps.replicaId,
+    tuning: {
+      ...options.delivery,
+      ...(options.slackMinIntervalMs !== undefined ? { slackPacing: { postIntervalMs: options.slackMinIntervalMs, ...options.delivery?.slackPacing } } : {}),
+    },
+  });
 
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (config.SLACK_BOT_TOKEN && webClient) {
@@ -175,7 +172,13 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       apiUrl: config.SLACK_API_URL,
       log,
       now: () => clock.now().getTime(),
-      context: { deps, track: (key, work) => tasks.run(key, work), audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      context: {
+        deps,
+        track: (key, work) => tasks.run(key, work),
+        notifyUser: async (channel, user, text, threadTs) => {
+          await client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
+        },
+        audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });
@@ -232,10 +235,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     for (let i = 0; i < 50; i++) {
       await coordinator.idle();
       await tasks.idle();
-      await threadTasks.idle();
-      await pager.drain();
-      await outbox?.drain();
-      if (coordinator.pending() + tasks.pending() + threadTasks.pending() === 0 && pager.depth() === 0) return;
+      await delivery.idle();
+      if (coordinator.pending() + tasks.pending() === 0) return;
     }
   };
 
@@ -246,7 +247,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     log,
     settle,
     ...(socketMode ? { socketMode } : {}),
-    backlog: () => ({ tasks: coordinator.pending() + tasks.pending() + threadTasks.pending(), slack: outbox?.depth() ?? 0, pagerduty: pager.depth() }),
+    backlog: () => ({ tasks: coordinator.pending() + tasks.pending(), ...delivery.backlog() }),
     async close() {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.
@@ -256,17 +257,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       // Waits for `work`, or for the grace period, whichever ends first.
       const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await withinGrace(settle());
-      // Pages PagerDuty has not taken by now (it is down, or slow to answer) go into the audit
-      // trail as not delivered, so the incident says nobody was paged, rather than only a log line.
-      const unpaged = pager.stop();
-      if (unpaged.length > 0) {
-        log.warn({ events: unpaged.length }, 'PagerDuty events not delivered by shutdown: audited as delivery failures');
-        const audited = Promise.all(unpaged.map((outcome) => recordPageOutcome(deps, outcome).catch((err: unknown) => log.error({ err, incidentId: outcome.incidentId, pagerdutyAction: outcome.action }, 'could not audit an undelivered PagerDuty event'))));
-        await withinGrace(audited);
-      }
-      const undelivered = outbox?.stop() ?? 0;
-      if (undelivered > 0) log.warn({ undelivered }, 'stopped with Slack messages not yet delivered');
-      unmirror();
+      // What Slack or PagerDuty has not taken yet stays in the store: whichever replica delivers
+      // next (this one restarted, or another) sends it. The lease is handed over at once.
+      const left = delivery.backlog();
+      await withinGrace(delivery.close());
+      if (left.slack + left.pagerduty > 0) log.warn(left, 'stopped with deliveries left; the next replica to deliver sends them');
       ssm.destroy();
       doc.destroy();
       await embedded?.close();

@@ -1,8 +1,6 @@
 import type { ServiceDeps } from './deps.js';
-import { refreshRoot } from './incident-view.js';
 import { runDiagnostics } from './run-diagnostics.js';
 import { beginExecution } from './execute-proposal.js';
-import { showProposal } from './show-proposal.js';
 import { recordApprovalRequested } from './proposal-records.js';
 import { updateProposal } from './update-proposal.js';
 
@@ -20,8 +18,6 @@ export async function advanceProposal(deps: ServiceDeps, proposalId: string): Pr
     const pendingSince = deps.clock.now().toISOString();
     const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'diagnosing' ? { ...p, status: next, ...(next === 'pending_approval' ? { pendingSince } : {}) } : undefined));
     if (!changed) return;
-    await showProposal(deps, proposalId);
-    await refreshRoot(deps, proposal.incidentId);
     if (next === 'pending_approval') {
       await recordApprovalRequested(deps, proposal, 'proposal');
     }

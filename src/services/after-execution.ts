@@ -6,7 +6,6 @@ import { escalate, isCritical } from './escalate.js';
 import { trackMitigation } from './mitigation.js';
 import { requiredApprovals } from './plan-check.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
-import { showProposal } from './show-proposal.js';
 
 /**
  * What follows the end of a run, from the proposal's final state: the incident's mitigation status;
@@ -56,5 +55,4 @@ async function proposeRollback(deps: ServiceDeps, failed: Proposal): Promise<voi
   if (!created) return;
   await recordProposalCreated(deps, rollback, { trigger: 'rollback' });
   await recordApprovalRequested(deps, rollback, 'rollback');
-  await showProposal(deps, rollback.id);
 }

@@ -4,11 +4,9 @@ import type { Actor } from '../core/policy/authority.js';
 import { automationRequest } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { showProposal } from './show-proposal.js';
 import { beginExecution } from './execute-proposal.js';
 import type { BeginResult } from './execute-proposal.js';
 import { expireIfDue } from './expire-approvals.js';
-import { refreshRoot } from './incident-view.js';
 import { updateProposal } from './update-proposal.js';
 import { occurrenceKey } from './occurrence-key.js';
 
@@ -81,8 +79,6 @@ export async function approveProposal(deps: ServiceDeps, proposalId: string, act
     targetResource: proposal.plan.target,
     details: { approvals: validApprovals(proposal.plan, proposal.approvals).length, required: proposal.approvalsRequired, digest: proposal.plan.digest },
   });
-  await showProposal(deps, proposalId);
-  await refreshRoot(deps, proposal.incidentId);
   if (complete) return startAfterApproval(deps, proposal);
   const left = proposal.approvalsRequired - validApprovals(proposal.plan, proposal.approvals).length;
   return { ok: true, message: `Approval recorded; ${left} more needed from another person.` };
@@ -130,8 +126,6 @@ export async function rejectProposal(deps: ServiceDeps, proposalId: string, acto
     runbook: proposal.plan.runbookId,
     targetResource: proposal.plan.target,
   });
-  await showProposal(deps, proposalId);
-  await refreshRoot(deps, proposal.incidentId);
   return { ok: true, message: `Rejected ${describe(proposal)}.` };
 }
 

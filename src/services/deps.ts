@@ -1,11 +1,9 @@
 import type { Logger } from 'pino';
 import type { Catalogue } from '../config/load-catalogue.js';
 import type { AuditLog } from './audit-log.js';
-import type { IncidentChannel } from './incident-channel.js';
 import type { Metrics } from './metrics.js';
 import type { Pager } from './pager.js';
 import type { Workflow } from './workflow.js';
-import type { BackgroundTasks } from './background-tasks.js';
 import type { AutomationExecutor, Clock, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from './ports.js';
 
 /** Everything a use case needs, passed in one object so tests pass fakes (no singletons). */
@@ -17,8 +15,7 @@ export interface ServiceDeps {
   cooldowns: CooldownStore;
   audit: AuditLog;
   executor: AutomationExecutor;
-  channel: IncidentChannel;
-  /** PagerDuty, or disabledPager when PAGERDUTY_ROUTING_KEY is unset. */
+  /** Whether escalations page, and who is on call (PagerDuty delivery sends the pages). */
   pager: Pager;
   catalogue: Catalogue;
   clock: Clock;
@@ -26,8 +23,6 @@ export interface ServiceDeps {
   metrics: Metrics;
   /** Where use cases report what happened; the coordinator decides what runs next. */
   workflow: Workflow;
-  /** Keeps thread posts of one incident in order (until Slack delivery has its own outbox). */
-  threadTasks: BackgroundTasks;
   /** This process's identity among replicas sharing the store (claims, leases). */
   replicaId: string;
   /** DRY_RUN: record what would run, call nothing that changes state. */

@@ -2,7 +2,6 @@ import type { Incident } from '../core/incident.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
-import type { OnCall, PageOutcome } from './pager.js';
 import { pageSeverity } from './pager.js';
 import { occurrenceKey } from './occurrence-key.js';
 
@@ -21,69 +20,41 @@ export function isCritical(incident: Pick<Incident, 'severity'>): boolean {
   return pageSeverity(incident.severity) === 'critical';
 }
 
-/** Who is on call, as audit details keep it (and the thread shows it). */
-async function onCallDetails(deps: ServiceDeps): Promise<Pick<OnCall, 'name' | 'slackUserId' | 'escalationLevel' | 'schedule'>[]> {
-  const onCall = deps.pager.enabled ? await deps.pager.onCall().catch(() => []) : [];
-  return onCall.map((o) => ({ name: o.name, slackUserId: o.slackUserId, escalationLevel: o.escalationLevel, schedule: o.schedule }));
-}
-
 /**
- * Pages the on-call for an incident: one PagerDuty trigger per (incident, reason, key), audited
- * and said in the thread with who is on call. Paging is queued: this returns at once.
+ * Pages the on-call for an incident: one escalation per (incident, round, reason, key), audited and
+ * shown in the thread. The record is the page: PagerDuty delivery sends it from the audit trail
+ * (so a crash cannot lose it) and records `escalation.paged` once PagerDuty took it. This returns
+ * at once and never waits on PagerDuty.
  */
 export async function escalate(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'audit' | 'pager' | 'metrics'>,
   incident: Incident,
   reason: EscalationReason,
   opts: { key?: string; operator?: string; authority?: string; detail?: string } = {},
 ): Promise<void> {
-  const stepKey = `escalation:${incident.round}:${reason}:${opts.key ?? ''}`;
-  const onCall = await onCallDetails(deps);
+  const paging = deps.pager.enabled;
+  const page = {
+    summary: `${incident.id} ${incident.title}: ${describeReason[reason]}${opts.detail ? ` (${opts.detail})` : ''}`.slice(0, 1024),
+    severity: pageSeverity(incident.severity),
+    source: incident.service ?? incident.source,
+    ...(incident.service ? { component: incident.service } : {}),
+    customDetails: { incident: incident.id, reason, detail: opts.detail, alerts: Object.values(incident.alerts).map((a) => a.name).slice(0, 50) },
+  };
   const { created } = await deps.audit.append({
     incidentId: incident.id,
     kind: 'escalation.triggered',
-    stepKey,
+    stepKey: `escalation:${incident.round}:${reason}:${opts.key ?? ''}`,
     trigger: reason,
-    outcome: deps.pager.enabled ? 'SUCCESS' : 'SKIPPED',
+    outcome: paging ? 'SUCCESS' : 'SKIPPED',
     operator: opts.operator ?? 'automated',
     ...(opts.authority ? { authority: opts.authority } : {}),
     details: {
       reason: describeReason[reason],
       detail: opts.detail,
-      paged: deps.pager.enabled,
-      onCall,
-      ...(deps.pager.enabled ? {} : { note: 'PAGERDUTY_ROUTING_KEY is not set: nobody was paged' }),
+      ...(paging ? { page } : { paged: false, note: 'PAGERDUTY_ROUTING_KEY is not set: nobody was paged' }),
     },
   });
-  // A retried step (same stepKey) finds the record already written: page only once.
-  if (!created || !deps.pager.enabled) return;
-  deps.metrics.escalation(reason, 'queued');
-  deps.pager.trigger({
-    incidentId: incident.id,
-    summary: `${incident.id} ${incident.title}: ${describeReason[reason]}${opts.detail ? ` (${opts.detail})` : ''}`.slice(0, 1024),
-    severity: pageSeverity(incident.severity),
-    source: incident.service ?? incident.source,
-    component: incident.service,
-    customDetails: { incident: incident.id, reason, detail: opts.detail, alerts: Object.values(incident.alerts).map((a) => a.name) },
-  });
-}
-
-/**
- * Records a PagerDuty event's final delivery: a failure is audited, counted and shown in the thread
- * with who is on call, so people can reach them another way.
- */
-export async function recordPageOutcome(deps: ServiceDeps, outcome: PageOutcome): Promise<void> {
-  deps.metrics.escalation(outcome.action, outcome.delivered ? 'delivered' : 'failed');
-  if (outcome.delivered) return;
-  await deps.audit.record({
-    incidentId: outcome.incidentId,
-    kind: 'escalation.delivery_failed',
-    stepKey: `page-failed:${outcome.action}:${occurrenceKey(deps)}`,
-    trigger: 'pagerduty',
-    outcome: 'FAILURE',
-    operator: 'automated',
-    details: { action: outcome.action, attempts: outcome.attempts, error: outcome.error, onCall: await onCallDetails(deps) },
-  });
+  if (created && paging) deps.metrics.escalation(reason, 'queued');
 }
 
 /** What the person who clicked Escalate is told (ephemeral). */
@@ -115,15 +86,5 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
   if (incident.status === 'resolved') return { ok: false, message: `Nothing to escalate: ${incident.id} is resolved.` };
   await escalate(deps, incident, 'manual', { operator: actor.userId, authority, key: deps.clock.now().toISOString() });
   if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
-  return { ok: true, message: `Paged the on-call for ${incident.id}. The thread says who is on call.` };
-}
-
-/**
- * Whether this round of the incident paged anyone: acknowledge and resolve events are sent only
- * then, so quiet incidents spend no PagerDuty rate budget and raise no delivery failures.
- */
-export async function wasPaged(deps: ServiceDeps, incident: Pick<Incident, 'id' | 'round'>): Promise<boolean> {
-  if (!deps.pager.enabled) return false;
-  const records = await deps.audit.query({ incident: incident.id, kind: 'escalation.triggered', n: 1000 });
-  return records.some((r) => r.outcome === 'SUCCESS' && r.stepKey.startsWith(`escalation:${incident.round}:`));
+  return { ok: true, message: `Paging the on-call for ${incident.id}. The thread says when PagerDuty has taken the page, and who is on call.` };
 }

@@ -4,10 +4,8 @@ import { AUTO_ENGINE } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { checkKillSwitches, runGuardChain } from './guard-chain.js';
 import type { GuardVerdict } from './guard-chain.js';
-import { refreshRoot } from './incident-view.js';
 import { ensurePlanCurrent } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
-import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
 import { trackMitigation } from './mitigation.js';
 import { occurrenceKey } from './occurrence-key.js';
@@ -50,8 +48,6 @@ async function recordRefusal(deps: ServiceDeps, p: Proposal, verdict: Extract<Gu
     outcome: 'SKIPPED',
     details: { guard: verdict.guard, reason: verdict.reason, retryAfterMs: verdict.retryAfterMs },
   });
-  await showProposal(deps, p.id);
-  await refreshRoot(deps, p.incidentId);
   deps.workflow.executionFinished(proposal);
 }
 
@@ -79,8 +75,6 @@ export async function beginExecution(deps: ServiceDeps, proposalId: string): Pro
     if (!changed || !proposal) return { outcome: 'not_ready', status: proposal?.status ?? 'withdrawn' };
     deps.metrics.action('dry_run');
     await deps.audit.record({ ...auditBase(proposal), kind: 'action.dry_run', stepKey: `dry-run:${proposal.id}`, outcome: 'SKIPPED', details: { request, note: verdict.reason } });
-    await showProposal(deps, proposalId);
-    await refreshRoot(deps, proposal.incidentId);
     return { outcome: 'dry_run' };
   }
   if (!verdict.allowed) {
@@ -105,8 +99,6 @@ async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'fai
     executionId: proposal.executionId,
     details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
   });
-  await showProposal(deps, p.id);
-  await refreshRoot(deps, p.incidentId);
   deps.workflow.executionFinished(proposal);
 }
 
@@ -143,8 +135,6 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
     await updateProposal(deps, proposalId, (p) => (p.executionId ? undefined : { ...p, executionId: started, executionStatus: 'Pending' }));
     await deps.audit.record({ ...auditBase(running), kind: 'action.started', stepKey: `started:${proposalId}`, outcome: 'SUCCESS', executionId, details: { request } });
     await trackMitigation(deps, running.incidentId);
-    await showProposal(deps, proposalId);
-    await refreshRoot(deps, running.incidentId);
   }
   const id = executionId;
   let execution: Awaited<ReturnType<typeof pollUntilTerminal>>;

@@ -1,7 +1,5 @@
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { showProposal } from './show-proposal.js';
-import { refreshRoot } from './incident-view.js';
 import { updateProposal } from './update-proposal.js';
 
 /** When a pending approval expires, from the policy's `expires_after` for its risk level. */
@@ -33,8 +31,6 @@ export async function expireIfDue(deps: ServiceDeps, p: Proposal): Promise<boole
       targetResource: proposal.plan.target,
       details: { pendingSince: proposal.pendingSince, expiredAt: new Date(due).toISOString(), approvals: proposal.approvals.length, required: proposal.approvalsRequired },
     });
-    await showProposal(deps, proposal.id);
-    await refreshRoot(deps, proposal.incidentId);
   }
   return true;
 }

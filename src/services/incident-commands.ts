@@ -3,9 +3,7 @@ import type { Incident, TransitionResult } from '../core/incident.js';
 import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
-import { refreshRoot } from './incident-view.js';
 import { updateIncident } from './update-incident.js';
-import { wasPaged } from './escalate.js';
 import { occurrenceKey } from './occurrence-key.js';
 
 export type LifecycleReply = { ok: boolean; message: string };
@@ -53,7 +51,7 @@ async function transitionByHand(
   return { updated, authority };
 }
 
-/** The Acknowledge button and `/incident ack`: audited, shown, and acknowledged in PagerDuty. */
+/** The Acknowledge button and `/incident ack`: audited and shown; PagerDuty follows if the incident paged. */
 export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<LifecycleReply> {
   const moved = await transitionByHand(deps, incidentId, actor, 'ack', (current) => acknowledgeIncident(current, actor.userId, deps.clock.now()));
   if ('reply' in moved) return moved.reply;
@@ -68,8 +66,6 @@ export async function acknowledgeByHand(deps: ServiceDeps, incidentId: string, a
     authority,
     details: { status: updated.status },
   });
-  if (await wasPaged(deps, updated)) deps.pager.acknowledge(incidentId);
-  await refreshRoot(deps, incidentId);
   return { ok: true, message: `${incidentId} acknowledged.` };
 }
 

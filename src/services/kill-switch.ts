@@ -57,9 +57,7 @@ export async function setKillSwitch(
     deps.log.error({ err, scope: command.scope, op: command.op }, 'kill switch changed but its audit record could not be written');
     auditProblem = ' (the audit record could not be written: the store did not answer)';
   }
-  const verb = command.op === 'on' ? ':octagonal_sign: engaged' : ':large_green_circle: released';
-  const announcement = `Kill switch \`${command.scope}\` ${verb} by <@${actor.userId}>${command.reason ? `: ${command.reason}` : ''}`;
-  if (deps.defaultChannel) void deps.channel.announce(deps.defaultChannel, announcement).catch((err: unknown) => deps.log.warn({ err }, 'could not announce the kill switch'));
+  // The channel hears of it from the audit record (Slack delivery announces killswitch.* records).
   deps.log.warn({ scope: command.scope, op: command.op, by: actor.userId }, 'kill switch changed');
   const reply: KillSwitchReply = {
     ok: true,

@@ -8,6 +8,10 @@ export interface Metrics {
   jobRun(job: string, outcome: 'success' | 'failure' | 'lease_error'): void;
   /** Escalations: what (a reason, or a PagerDuty action) and how it went (queued, delivered, failed). */
   escalation(what: string, outcome: string): void;
+  /** One Slack Web API call made by delivery, and how Slack answered (ok, rate_limited, unknown, refused). */
+  slackCall(method: string, outcome: string): void;
+  /** A message or event given up on: audited as delivery_failed, counted here. */
+  deliveryFailed(to: 'slack' | 'pagerduty', what: string): void;
 }
 
 export const noMetrics: Metrics = {
@@ -18,4 +22,6 @@ export const noMetrics: Metrics = {
   guardRefused: () => undefined,
   jobRun: () => undefined,
   escalation: () => undefined,
+  slackCall: () => undefined,
+  deliveryFailed: () => undefined,
 };

@@ -1,17 +1,6 @@
 /** Severity as PagerDuty's Events API v2 takes it. */
 export type PageSeverity = 'critical' | 'error' | 'warning' | 'info';
 
-export interface PageTrigger {
-  /** The incident id: PagerDuty's dedup_key, the same for every event of one incident. */
-  incidentId: string;
-  summary: string;
-  severity: PageSeverity;
-  source: string;
-  component?: string;
-  customDetails?: Record<string, unknown>;
-  links?: { href: string; text: string }[];
-}
-
 export interface OnCall {
   name: string;
   email?: string;
@@ -25,39 +14,20 @@ export interface OnCall {
 export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
 
 /**
- * Paging the on-call. Events are queued and delivered in the background with bounded retries on
- * 429/5xx, so paging never blocks ingestion or a Slack ack. `onOutcome` (set by the composition
- * root) hears about each event's final delivery, so failures are audited and shown in the thread.
+ * What the services know of PagerDuty: whether paging is on, and who is on call. Pages themselves
+ * are audit records (`escalation.triggered`) that PagerDuty delivery sends from the trail, so the
+ * services never wait on PagerDuty and a crash cannot lose a page.
  */
 export interface Pager {
+  /** PAGERDUTY_ROUTING_KEY is set: escalations page. */
   readonly enabled: boolean;
   /** True when `onCall` can ask PagerDuty (PAGERDUTY_API_TOKEN is set), even if paging is off. */
   readonly onCallEnabled?: boolean;
-  trigger(event: PageTrigger): void;
-  acknowledge(incidentId: string): void;
-  resolve(incidentId: string): void;
   /** Who is on call now (PagerDuty REST `GET /oncalls`); empty when not configured. */
   onCall(): Promise<OnCall[]>;
-  /** Events queued or being retried. */
-  depth(): number;
-  /** Resolves when the queue is empty: tests and shutdown. */
-  drain(): Promise<void>;
-  /** Shutdown: stops sending and returns the events not delivered, for the audit trail. */
-  stop(): PageOutcome[];
 }
 
-export type PageOutcome = { incidentId: string; action: PageAction; delivered: boolean; attempts: number; error?: string };
-
-export const disabledPager: Pager = {
-  enabled: false,
-  trigger: () => undefined,
-  acknowledge: () => undefined,
-  resolve: () => undefined,
-  onCall: async () => [],
-  depth: () => 0,
-  drain: async () => undefined,
-  stop: () => [],
-};
+export const disabledPager: Pager = { enabled: false, onCall: async () => [] };
 
 /** Alert severities mapped to PagerDuty's four. */
 export function pageSeverity(severity: string): PageSeverity {

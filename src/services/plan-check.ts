@@ -4,7 +4,6 @@ import type { Proposal } from '../core/proposal.js';
 import type { Plan } from '../core/runbooks/plan.js';
 import type { ServiceDeps } from './deps.js';
 import type { GuardVerdict } from './guard-chain.js';
-import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
 
 /** Rollbacks always wait for a person, whatever the risk level says. */
@@ -43,7 +42,6 @@ export async function ensurePlanCurrent(deps: ServiceDeps, p: Proposal): Promise
     targetResource: plan.target,
     details: { previousDigest: p.plan.digest, digest: plan.digest, previousVersion: p.plan.runbookVersion, version: plan.runbookVersion, reason: 'the plan changed after it was approved; earlier approvals no longer count' },
   });
-  await showProposal(deps, p.id);
   if (required === 0) return { allowed: true, proposal };
   return { allowed: false, guard: 'approval', reason: 'the plan changed after it was approved (runbook or parameters); it needs approval again' };
 }

@@ -68,6 +68,13 @@ export interface AuditQuery {
   n?: number;
 }
 
+/** Where an audit record sits: enough to read it, and to order it in time. */
+export interface AuditKey {
+  incidentId: string;
+  seq: number;
+  timestamp: string;
+}
+
 export interface AuditStore {
   /**
    * Appends to the incident's hash chain with a conditional put on seq. Idempotent on
@@ -77,6 +84,25 @@ export interface AuditStore {
   query(q: AuditQuery): Promise<AuditRecord[]>;
   /** The whole chain of one incident, in seq order. */
   chain(incidentId: string): Promise<AuditRecord[]>;
+  /** The records of one incident after seq `after`, in seq order (at most `max`). */
+  after(incidentId: string, after: number, max?: number): Promise<AuditRecord[]>;
+  /**
+   * Keys of the records written at or after `since` (ISO 8601), by every replica, in time order:
+   * how a replica learns of steps another one took. Timestamps come from the writers' clocks, so
+   * callers read a little further back than they need and drop what they have seen.
+   */
+  feed(since: string): Promise<AuditKey[]>;
+}
+
+/**
+ * Small versioned items that say how far delivery to Slack and PagerDuty has got (cursors, message
+ * timestamps, watermarks). Every write is conditional on the version read, so two replicas never
+ * both believe they delivered the same thing.
+ */
+export interface DeliveryStore {
+  get<T>(key: string): Promise<{ value: T; version: number } | undefined>;
+  /** Writes `value` if the stored version is still `version` (0: only if absent); returns the new version. ConflictError otherwise. */
+  put<T>(key: string, value: T, version: number): Promise<number>;
 }
 
 /** The controls table's health: a cheap read used by /readyz. */
@@ -174,23 +200,6 @@ export interface AutomationExecutor {
   ): Promise<string>;
   get(executionId: string): Promise<AutomationExecution>;
   stop(executionId: string): Promise<void>;
-}
-
-export interface ChatBlocks {
-  /** Plain-text fallback for notifications and screen readers. */
-  text: string;
-  blocks: unknown[];
-}
-
-/**
- * Outbound Slack. Calls are queued per channel (Slack allows about one message a second per
- * channel) and resolve once Slack accepted them; updates of one message coalesce.
- */
-export interface ChatPort {
-  readonly enabled: boolean;
-  postMessage(channel: string, message: ChatBlocks, threadTs?: string): Promise<{ ts: string }>;
-  updateMessage(channel: string, ts: string, message: ChatBlocks): Promise<void>;
-  postEphemeral(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
 }
 
 /** Leases: one replica per scheduled tick (and per other singleton work). */

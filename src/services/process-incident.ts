@@ -8,7 +8,6 @@ import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { MANUAL_PREFIX } from '../core/alert.js';
 import { auditLifecycle } from './lifecycle-records.js';
-import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { escalate, isCritical } from './escalate.js';
 import { completeResolution } from './resolution.js';
 import { recordProposalCreated } from './proposal-records.js';
@@ -19,16 +18,14 @@ import { recordProposalCreated } from './proposal-records.js';
  * resolved. Idempotent, so it is safe after a redelivery, a crash or a restart.
  */
 export async function processIncident(deps: ServiceDeps, incidentId: string): Promise<void> {
-  let incident = await deps.incidents.get(incidentId);
+  const incident = await deps.incidents.get(incidentId);
   if (!incident) return;
   await auditLifecycle(deps, incident);
-  incident = await ensureRootMessage(deps, incident);
   if (incident.status === 'resolved') {
     await completeResolution(deps, incident);
   } else {
     await proposeRunbooks(deps, incident);
   }
-  await refreshRoot(deps, incident.id);
 }
 
 async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<void> {

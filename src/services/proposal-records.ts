@@ -36,6 +36,7 @@ export async function recordApprovalRequested(deps: ServiceDeps, p: Proposal, tr
     operator: 'automated',
     runbook: p.plan.runbookId,
     targetResource: p.plan.target,
-    details: { risk: p.plan.risk, approvalsRequired: p.approvalsRequired, reversible: p.plan.reversible, rollbackOf: p.rollbackOf },
+    // proposalId: the thread shows the proposal's own message (plan and buttons) at this step.
+    details: { proposalId: p.id, risk: p.plan.risk, approvalsRequired: p.approvalsRequired, reversible: p.plan.reversible, rollbackOf: p.rollbackOf },
   });
 }

@@ -8,10 +8,8 @@ import { renderPlan } from '../core/runbooks/plan.js';
 import type { Plan } from '../core/runbooks/plan.js';
 import type { ServiceDeps } from './deps.js';
 import { recordAlert } from './ingest-alerts.js';
-import { ensureRootMessage, refreshRoot } from './incident-view.js';
 import { requiredApprovals } from './plan-check.js';
 import { beginExecution } from './execute-proposal.js';
-import { showProposal } from './show-proposal.js';
 import { recordApprovalRequested, recordProposalCreated } from './proposal-records.js';
 import { CONTROLS_AUDIT } from './kill-switch.js';
 import { occurrenceKey } from './occurrence-key.js';
@@ -75,7 +73,6 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
   const { incidentId } = await recordAlert(deps, alert);
   const incident = await deps.incidents.get(incidentId);
   if (!incident) return { ok: false, message: 'Could not open the remediation incident; nothing was run.' };
-  await ensureRootMessage(deps, incident);
 
   const earlier = (await deps.proposals.listByIncident(incidentId)).filter((p) => p.plan.runbookId === plan.runbookId && p.plan.target === plan.target && !p.rollbackOf);
   const inFlight = earlier.find((p) => IN_FLIGHT.has(p.status));
@@ -104,8 +101,6 @@ export async function requestRemediation(deps: ServiceDeps, actor: Actor, runboo
   if (!created) return { ok: false, message: `Already requested in ${incidentId}. Not run twice.` };
   await recordProposalCreated(deps, proposal, { trigger: 'manual', operator: actor.userId, authority, details: { command: `/remediate ${runbookId}` } });
   if (required > 0) await recordApprovalRequested(deps, proposal, 'manual');
-  await showProposal(deps, proposal.id);
-  await refreshRoot(deps, incidentId);
   if (required > 0) return { ok: true, message: `Requested in ${incidentId}: \`${plan.runbookId}\` on \`${plan.target}\` needs ${required} approval(s) from ${policy.risk[plan.risk].approvers.join(', ') || 'an approver'}.` };
   const begun = await beginExecution(deps, proposal.id);
   if (begun.outcome === 'started') {

@@ -34,9 +34,9 @@ export function renderWeeklyReport(r: WeeklyReport, calibration: readonly Calibr
   return lines.join('\n');
 }
 
+/** A report is an audit record; Slack delivery announces it in the incident channel (with `text`). */
 async function publish(deps: ServiceDeps, kind: string, stepKey: string, text: string, details: Record<string, unknown>): Promise<void> {
-  await deps.audit.record({ incidentId: CONTROLS_AUDIT, kind, stepKey, trigger: 'schedule', outcome: 'SUCCESS', operator: 'automated', details });
-  if (deps.defaultChannel) await deps.channel.announce(deps.defaultChannel, text);
+  await deps.audit.record({ incidentId: CONTROLS_AUDIT, kind, stepKey, trigger: 'schedule', outcome: 'SUCCESS', operator: 'automated', details: { ...details, text } });
 }
 
 /** Weekly: the report, posted to the incident channel and kept in the audit trail. */

@@ -1,9 +1,7 @@
 import type { Incident } from '../core/incident.js';
 import { summarizeIncident } from '../core/incident-summary.js';
 import type { ServiceDeps } from './deps.js';
-import { showProposal } from './show-proposal.js';
 import { updateProposal } from './update-proposal.js';
-import { wasPaged } from './escalate.js';
 
 /** Ends a proposal that can no longer run (its incident resolved first). */
 export async function withdrawProposal(deps: ServiceDeps, proposalId: string, reason: string): Promise<void> {
@@ -22,13 +20,12 @@ export async function withdrawProposal(deps: ServiceDeps, proposalId: string, re
     targetResource: proposal.plan.target,
     details: { reason },
   });
-  await showProposal(deps, proposalId);
 }
 
 /**
  * A resolved incident: proposals still waiting are withdrawn, then the summary goes in the thread
  * (timeline, time to acknowledge and to remediate, what ran, who approved, outcome) as one audited
- * step, and PagerDuty is told. Idempotent: each step is keyed by the incident's round.
+ * step (PagerDuty follows from the trail if the incident paged). Idempotent: each step is keyed by the incident's round.
  */
 export async function completeResolution(deps: ServiceDeps, incident: Incident): Promise<void> {
   for (const p of await deps.proposals.listByIncident(incident.id)) {
@@ -46,7 +43,7 @@ export async function completeResolution(deps: ServiceDeps, incident: Incident):
   })).record;
   const resolvedBy = typeof resolvedRecord.details?.resolvedBy === 'string' ? resolvedRecord.details.resolvedBy : undefined;
   const summary = summarizeIncident(incident, proposals, resolvedBy);
-  const { created } = await deps.audit.append({
+  await deps.audit.append({
     incidentId: incident.id,
     kind: 'incident.summary',
     stepKey: `summary:${incident.round}`,
@@ -55,5 +52,4 @@ export async function completeResolution(deps: ServiceDeps, incident: Incident):
     operator: 'automated',
     details: { ...summary },
   });
-  if (created && (await wasPaged(deps, incident))) deps.pager.resolve(incident.id);
 }

@@ -63,9 +63,9 @@ async function audit(kind: string): Promise<AuditRecord[]> {
 
 /** The proposal's message as Slack now shows it (after every chat.update). */
 async function proposalMessage(id: string): Promise<string> {
-  const ts = (await h.bot.deps.proposals.get(id))?.messageTs;
-  expect(ts).toBeDefined();
-  return JSON.stringify(h.slack.messages().find((m) => m.ts === ts)?.blocks);
+  const message = h.slack.messageWith('proposal_id', id);
+  expect(message).toBeDefined();
+  return JSON.stringify(message?.blocks);
 }
 
 describe.each(CASES)('a $risk-risk approval', ({ fixture: name, document, windowMs, approvers }) => {

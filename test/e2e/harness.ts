@@ -70,6 +70,18 @@ export function localBotEnv(dataDir: string, slackUrl: string, ssmEndpoint: stri
   };
 }
 
+/**
+ * Delivery at test speed: Slack's update budget off (the fake enforces Slack's limits only when
+ * asked), short backoffs, and a short lease so a second bot on a shared store takes over quickly.
+ */
+export const TEST_DELIVERY: NonNullable<StartOptions['delivery']> = {
+  slackPacing: { updatesPerWindow: Number.MAX_SAFE_INTEGER },
+  slackBackoff: { baseMs: 20, maxMs: 200 },
+  pagerdutyBackoff: { baseMs: 20, maxMs: 200, rateLimitedMs: 20 },
+  leaseMs: 1500,
+  pollMs: 200,
+};
+
 export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
   const slack = await startFakeSlackApi();
   const ssm = await startFakeSsm();
@@ -95,6 +107,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
     slackMinIntervalMs: 0,
     logDestination,
     ...options,
+    delivery: { ...TEST_DELIVERY, ...options.delivery },
   });
   const signingSecret = env.SLACK_SIGNING_SECRET ?? SECRETS.SLACK_SIGNING_SECRET;
   return {

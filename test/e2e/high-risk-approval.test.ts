@@ -146,7 +146,7 @@ describe('an approval given before the runbook changed', () => {
 
     const thread = h.slack.messages(SECOPS).map((m) => JSON.stringify(m.blocks));
     expect(thread.some((b) => b.includes('approval.invalidated') && /plan changed after it was approved/.test(b))).toBe(true);
-    const message = h.slack.messages(SECOPS).find((m) => m.ts === changed.messageTs);
+    const message = h.slack.messageWith('proposal_id', changed.id);
     expect(JSON.stringify(message?.blocks)).toContain('awaiting approval (0/2)');
     expect(JSON.stringify(message?.blocks)).toContain('none yet of 2 needed');
     expect(JSON.stringify(message?.blocks)).toContain('approve_proposal');

@@ -101,7 +101,7 @@ describe('StartAutomationExecution failing four times with a server error', () =
     const rollback = proposals.find((x) => x.rollbackOf === p.id);
     expect(rollback).toMatchObject({ status: 'pending_approval', approvalsRequired: 1, requestedBy: 'automated', plan: { action: { document: ROLLBACK, parameters: { InstanceId: 'i-0abc123def4567890' } } } });
     expect(await audit('proposal.created')).toEqual(expect.arrayContaining([expect.objectContaining({ trigger: 'rollback', details: expect.objectContaining({ rollbackOf: p.id }) })]));
-    const message = h.slack.messages().find((m) => m.ts === rollback?.messageTs);
+    const message = h.slack.messageWith('proposal_id', rollback?.id ?? '');
     expect(message?.thread_ts).toBeDefined();
     const blocks = JSON.stringify(message?.blocks);
     expect(blocks).toContain(ROLLBACK);

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Proposal } from '../../src/core/proposal.js';
-import { CHANNEL, USERS, startHarness } from './harness.js';
+import { USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 const RUNBOOK = 'ec2-stop-start-instance';
 const ACTION = 'ChatOps-EC2StopStartInstance';
 
 /** The Approve button's value in the proposal message as Slack shows it now. */
-function approveValue(h: Harness, messageTs: string): string {
-  const message = h.slack.messages(CHANNEL).find((m) => m.ts === messageTs);
+function approveValue(h: Harness, proposalId: string): string {
+  const message = h.slack.messageWith('proposal_id', proposalId);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const buttons = ((message?.blocks ?? []) as any[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements);
   return buttons.find((b) => b.action_id === 'approve_proposal')?.value as string;
@@ -26,7 +26,7 @@ describe('an Approve button on a message showing an older plan', () => {
     await h.postAlert('/alerts/alertmanager', JSON.parse(await readFile('test/fixtures/alertmanager/ec2-firing.json', 'utf8')));
     await h.settle();
     const [proposal] = (await h.api<{ proposals: Proposal[] }>('/api/incidents/INC-1')).proposals as [Proposal];
-    const seen = approveValue(h, proposal.messageTs!);
+    const seen = approveValue(h, proposal.id);
     expect(seen).toBe(`${proposal.id}|${proposal.plan.digest}`);
 
     // The runbook is reloaded as version 2 before the approval runs: approvals reset, message updated.
@@ -49,7 +49,7 @@ describe('an Approve button on a message showing an older plan', () => {
     expect(current.approvals.filter((a) => a.planDigest === current.plan.digest)).toEqual([]);
 
     // The updated message carries the new digest, and approving from it runs the action once.
-    const fresh = approveValue(h, current.messageTs!);
+    const fresh = approveValue(h, current.id);
     expect(fresh).toBe(`${current.id}|${current.plan.digest}`);
     await h.click('approve_proposal', fresh, USERS.sre);
     await h.settle();

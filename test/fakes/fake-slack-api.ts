@@ -23,6 +23,8 @@ export interface FakeSlackMessage {
   text?: string;
   blocks?: unknown;
   thread_ts?: string;
+  /** Message metadata as posted (`event_type`, `event_payload`). */
+  metadata?: unknown;
 }
 
 export interface FakeSlackUser {
@@ -43,13 +45,32 @@ type TokenKind = 'bot' | 'app' | undefined;
 /** Fields Slack takes as JSON strings in a form-encoded body; decoded so tests compare objects. */
 const JSON_FIELDS = ['blocks', 'attachments', 'metadata'];
 
+/** Slack's limits, enforced like Slack does (HTTP 429 with Retry-After) when given. */
+export interface FakeSlackPacing {
+  /** chat.postMessage: at least this long between two accepted posts in one channel (Slack: about 1 s). */
+  postIntervalMs?: number;
+  /** chat.update: at most this many accepted in any 60 s, workspace-wide (Slack Tier 3: about 50). */
+  updatesPerMinute?: number;
+}
+
+/**
+ * What Slack does during an outage: answer every call with an HTTP status, or take calls and
+ * never answer (`hang`: a post is still made, as when Slack's answer is lost on the way back).
+ */
+export type FakeSlackOutage = { status: number } | { hang: true };
+
 /**
  * A local stand-in for the Slack Web API: point `SLACK_API_URL` (or the WebClient's `slackApiUrl`)
  * at `url`. Answers the methods the bot uses, records every call, and can be told to rate-limit a
  * channel or fail the next call of a method. `apps.connections.open` (app-level token only) hands
  * out a Socket Mode URL on this same port; `socketMode` pushes envelopes and records the acks.
  */
-export async function startFakeSlackApi() {
+export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = {}) {
+  const pacing = options.pacing ?? {};
+  const lastPost = new Map<string, number>();
+  const updateTimes: number[] = [];
+  let outage: FakeSlackOutage | undefined;
+  const hung: (() => void)[] = [];
   const calls: FakeSlackCall[] = [];
   const messages = new Map<string, FakeSlackMessage>();
   const rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
@@ -83,6 +104,7 @@ export async function startFakeSlackApi() {
       if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) return fail('no_text');
       const ts = nextTs();
       const message: FakeSlackMessage = { channel, ts, text: args.text as string | undefined, blocks: args.blocks };
+      if (args.metadata !== undefined) message.metadata = args.metadata;
       if (args.thread_ts !== undefined) message.thread_ts = String(args.thread_ts);
       messages.set(ts, message);
       return ok({ channel, ts, message: { type: 'message', user: FAKE_BOT.user_id, bot_id: FAKE_BOT.bot_id, ...message } });
@@ -94,6 +116,8 @@ export async function startFakeSlackApi() {
       if (args.blocks !== undefined) message.blocks = args.blocks;
       return ok({ channel: message.channel, ts: message.ts, text: message.text, message: { ...message } });
     },
+    'conversations.history': (args) => listMessages(String(args.channel ?? ''), undefined, args),
+    'conversations.replies': (args) => listMessages(String(args.channel ?? ''), String(args.ts ?? ''), args),
     'chat.postEphemeral': (args) => {
       if (!args.user) return fail('user_not_found');
       return ok({ message_ts: nextTs() });
@@ -112,8 +136,47 @@ export async function startFakeSlackApi() {
     },
   };
 
+  /** conversations.history (thread undefined) or .replies, newest first as Slack lists them, metadata only when asked. */
+  function listMessages(channel: string, thread: string | undefined, args: Record<string, unknown>): Reply {
+    if (!channel) return fail('channel_not_found');
+    const oldest = Number(args.oldest ?? 0);
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+    const all = [...messages.values()]
+      .filter((m) => m.channel === channel && Number(m.ts) >= oldest)
+      .filter((m) => (thread === undefined ? m.thread_ts === undefined : m.ts === thread || m.thread_ts === thread))
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const start = Number(args.cursor ?? 0);
+    const limit = Math.min(Number(args.limit ?? 100), 1000);
+    const page = all.slice(start, start + limit).map((m) => {
+      const { metadata, ...rest } = m;
+      return withMetadata && metadata !== undefined ? { ...rest, metadata } : rest;
+    });
+    const next = start + limit < all.length ? String(start + limit) : '';
+    return ok({ messages: page, has_more: next !== '', response_metadata: { next_cursor: next } });
+  }
+
+  /** Slack's own limits on posting and updating, when the fake was asked to keep them. */
+  function paced(method: string, channel: string | undefined): Reply | undefined {
+    const now = Date.now();
+    if (method === 'chat.postMessage' && channel !== undefined && pacing.postIntervalMs !== undefined) {
+      const last = lastPost.get(channel);
+      if (last !== undefined && now - last < pacing.postIntervalMs) return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } };
+    }
+    if (method === 'chat.update' && pacing.updatesPerMinute !== undefined) {
+      while (updateTimes.length > 0 && (updateTimes[0] as number) + 60_000 <= now) updateTimes.shift();
+      if (updateTimes.length >= pacing.updatesPerMinute) {
+        const wait = Math.ceil(((updateTimes[0] as number) + 60_000 - now) / 1000);
+        return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(Math.max(1, wait)) } };
+      }
+    }
+    return undefined;
+  }
+
   function answer(method: string, args: Record<string, unknown>, token: TokenKind): Reply {
     const channel = typeof args.channel === 'string' ? args.channel : undefined;
+    if (outage && 'status' in outage) return { status: outage.status, body: { ok: false, error: 'service_unavailable' } };
+    const rateLimited = paced(method, channel);
+    if (rateLimited) return rateLimited;
     const limit = channel === undefined ? undefined : rateLimits.get(channel);
     // Slack checks rate limits before anything else: a 429 says nothing about the call itself.
     if (limit && limit.remaining > 0) {
@@ -129,7 +192,10 @@ export async function startFakeSlackApi() {
     const handler = handlers[method];
     if (!handler) return fail('unknown_method');
     if (channel !== undefined && missingChannels.has(channel)) return fail('channel_not_found');
-    return handler(args);
+    const reply = handler(args);
+    if (reply.body.ok === true && method === 'chat.postMessage' && channel !== undefined) lastPost.set(channel, Date.now());
+    if (reply.body.ok === true && method === 'chat.update') updateTimes.push(Date.now());
+    return reply;
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -142,11 +208,14 @@ export async function startFakeSlackApi() {
     const args = parseBody(await text(req), req.headers['content-type'] ?? '');
     const authorization = req.headers.authorization ?? '';
     const token: TokenKind = /^Bearer xapp-/.test(authorization) ? 'app' : /^Bearer xox/.test(authorization) || typeof args.token === 'string' ? 'bot' : undefined;
+    const hangs = outage !== undefined && 'hang' in outage;
     const reply = answer(method, args, token);
-    calls.push({ method, args, at: Date.now(), status: reply.status, ok: reply.body.ok === true });
+    calls.push({ method, args, at: Date.now(), status: hangs ? 0 : reply.status, ok: reply.body.ok === true });
+    for (const listener of listeners) listener();
+    // During a hang the call is done (a post is in the channel) but its answer never leaves.
+    if (hangs) await new Promise<void>((resolve) => hung.push(resolve));
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
     res.end(JSON.stringify(reply.body));
-    for (const listener of listeners) listener();
   }
 
   const server = createServer((req, res) => {
@@ -166,6 +235,10 @@ export async function startFakeSlackApi() {
     callsTo: (method: string) => calls.filter((c) => c.method === method),
     /** Calls of `method` that Slack accepted (not rate-limited, not failed). */
     accepted: (method: string) => calls.filter((c) => c.method === method && c.ok),
+    /** The message the bot posted with this metadata payload field (e.g. `proposal_id`, `incident_id`), as it stands now. */
+    messageWith(field: string, value: string): FakeSlackMessage | undefined {
+      return [...messages.values()].find((m) => (m.metadata as { event_payload?: Record<string, unknown> } | undefined)?.event_payload?.[field] === value);
+    },
     /** The channel's messages as they stand now, in the order they were posted. */
     messages: (channel?: string) => [...messages.values()].filter((m) => channel === undefined || m.channel === channel),
     /** The next `times` calls naming `channel` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -176,6 +249,17 @@ export async function startFakeSlackApi() {
     failNext(method: string, error: string, status = 200) {
       failures.set(method, [...(failures.get(method) ?? []), { error, status }]);
     },
+    /** Starts an outage (every call answers `status`, or takes calls and never answers), until `endOutage`. */
+    startOutage(kind: FakeSlackOutage) {
+      outage = kind;
+    },
+    /** Ends the outage; calls left hanging are answered now (their clients have usually given up). */
+    endOutage() {
+      outage = undefined;
+      hung.splice(0).forEach((resolve) => resolve());
+    },
+    /** Calls Slack answered 429 to: a bot keeping Slack's limits makes none. */
+    rateLimited: () => calls.filter((c) => c.status === 429),
     /** Every later call naming `channel` answers channel_not_found. */
     removeChannel(channel: string) {
       missingChannels.add(channel);
@@ -195,6 +279,7 @@ export async function startFakeSlackApi() {
     },
     async close(): Promise<void> {
       // Upgraded sockets are no longer the HTTP server's: closeAllConnections() would miss them.
+      hung.splice(0).forEach((resolve) => resolve());
       await socketMode.close();
       // fetch keeps connections alive; without closing them, close() would wait for their timeout.
       server.closeAllConnections();

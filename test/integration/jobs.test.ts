@@ -138,7 +138,9 @@ describe('scheduled jobs, run directly with a fixed clock', () => {
       meanTimeToRemediateMs: 6 * MIN,
       alertsWithoutRunbook: [{ name: 'DiskAlmostFull', count: 1 }],
     });
-    const posted = h.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).startsWith('*Weekly report*'));
+    // The report reaches the channel through Slack delivery, from its audit record.
+    await h.settle();
+    const posted = h.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).startsWith('Weekly report'));
     expect(posted?.args.channel).toBe(CHANNEL);
     expect(String(posted?.args.text)).toContain('67% succeeded');
   });
@@ -152,7 +154,8 @@ describe('scheduled jobs, run directly with a fixed clock', () => {
     ]);
     expect(await monthlyCalibrationJob.run(deps)).toBe('1 runbook(s) proposed for a stricter risk level');
     const [record] = await audit(h, 'kind=report.calibration');
-    expect(record?.details).toEqual({ calibration: [{ runbook: 'ecs-force-new-deployment', risk: 'low', proposedRisk: 'medium', successRate: 0.5, runs: 4 }] });
+    expect(record?.details?.calibration).toEqual([{ runbook: 'ecs-force-new-deployment', risk: 'low', proposedRisk: 'medium', successRate: 0.5, runs: 4 }]);
+    expect(record?.details?.text).toContain('ecs-force-new-deployment');
   });
 
 });

@@ -22,6 +22,9 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
   const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by outcome', labelNames: ['outcome'], registers: [registry] });
   const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
   const jobRuns = new Counter({ name: 'chatops_job_runs_total', help: 'Scheduled job ticks run by this replica, by job and outcome', labelNames: ['job', 'outcome'], registers: [registry] });
+  const slackCalls = new Counter({ name: 'chatops_slack_calls_total', help: 'Slack Web API calls made by delivery, by method and outcome (ok, rate_limited, unknown, refused)', labelNames: ['method', 'outcome'], registers: [registry] });
+  const slackFailures = new Counter({ name: 'chatops_slack_delivery_failures_total', help: 'Slack messages given up on (Slack refused them); each is audited as chat.delivery_failed', labelNames: ['what'], registers: [registry] });
+  const pagerFailures = new Counter({ name: 'chatops_pagerduty_delivery_failures_total', help: 'PagerDuty events given up on; each is audited as escalation.delivery_failed', labelNames: ['what'], registers: [registry] });
   const escalations = new Counter({ name: 'chatops_escalations_total', help: 'Escalations queued, and PagerDuty events delivered or failed', labelNames: ['what', 'outcome'], registers: [registry] });
   if (pagerQueueDepth) {
     new Gauge({
@@ -87,5 +90,7 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
     guardRefused: (guard) => guards.inc({ guard }),
     jobRun: (job, outcome) => jobRuns.inc({ job, outcome }),
     escalation: (what, outcome) => escalations.inc({ what, outcome }),
+    slackCall: (method, outcome) => slackCalls.inc({ method, outcome }),
+    deliveryFailed: (to, what) => (to === 'slack' ? slackFailures : pagerFailures).inc({ what }),
   };
 }

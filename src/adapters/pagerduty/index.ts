@@ -1,44 +1,31 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
-import { disabledPager } from '../../services/pager.js';
-import type { OnCall, PageOutcome, Pager } from '../../services/pager.js';
+import type { Pager } from '../../services/pager.js';
 import { createOnCallDirectory } from './oncall-directory.js';
-import { createPagerDutyPager } from './pagerduty-pager.js';
 
 export interface PagerOptions {
-  config: Pick<Config, 'PAGERDUTY_ROUTING_KEY' | 'PAGERDUTY_API_TOKEN' | 'PAGERDUTY_EVENTS_URL' | 'PAGERDUTY_API_URL'>;
+  config: Pick<Config, 'PAGERDUTY_ROUTING_KEY' | 'PAGERDUTY_API_TOKEN' | 'PAGERDUTY_API_URL'>;
   log: Logger;
-  onOutcome: (outcome: PageOutcome) => void;
   /** Slack user id for an email, when Slack is configured. */
   slackUserIdFor?: (email: string) => Promise<string | undefined>;
-  sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
 
 /**
- * The Pager the configuration asks for: PagerDuty when PAGERDUTY_ROUTING_KEY is set, otherwise
- * disabled. PAGERDUTY_API_TOKEN alone still answers who is on call (for /oncall).
+ * What the configuration says of PagerDuty: paging is on when PAGERDUTY_ROUTING_KEY is set (the
+ * events themselves go out through PagerDuty delivery); PAGERDUTY_API_TOKEN alone still answers who
+ * is on call (for /oncall and the escalation lines).
  */
 export function createPager(options: PagerOptions): Pager {
   const { config, log } = options;
-  let onCall: (() => Promise<OnCall[]>) | undefined;
-  if (config.PAGERDUTY_API_TOKEN) {
-    onCall = createOnCallDirectory({
-      apiUrl: config.PAGERDUTY_API_URL,
-      token: config.PAGERDUTY_API_TOKEN,
-      log,
-      ...(options.slackUserIdFor ? { slackUserIdFor: options.slackUserIdFor } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    });
-  }
-  if (!config.PAGERDUTY_ROUTING_KEY) return onCall ? { ...disabledPager, onCallEnabled: true, onCall } : disabledPager;
-  return createPagerDutyPager({
-    routingKey: config.PAGERDUTY_ROUTING_KEY,
-    eventsUrl: config.PAGERDUTY_EVENTS_URL,
-    log,
-    onOutcome: options.onOutcome,
-    ...(onCall ? { onCall } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
+  const onCall = config.PAGERDUTY_API_TOKEN
+    ? createOnCallDirectory({
+        apiUrl: config.PAGERDUTY_API_URL,
+        token: config.PAGERDUTY_API_TOKEN,
+        log,
+        ...(options.slackUserIdFor ? { slackUserIdFor: options.slackUserIdFor } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined;
+  return { enabled: Boolean(config.PAGERDUTY_ROUTING_KEY), onCallEnabled: onCall !== undefined, onCall: onCall ?? (async () => []) };
 }

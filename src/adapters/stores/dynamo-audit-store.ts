@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GENESIS_HASH, auditIdFor, hashAuditRecord } from '../../core/audit.js';
 import type { AuditEntry, AuditRecord } from '../../core/audit.js';
-import type { AuditQuery, AuditStore } from '../../services/ports.js';
+import type { AuditKey, AuditQuery, AuditStore } from '../../services/ports.js';
 import { ConflictError, systemClock } from '../../services/ports.js';
 import { storeCall } from './dynamo-client.js';
 import { matchesAuditQuery, resultSize } from './audit-query.js';
@@ -28,8 +28,26 @@ function asStored<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function byTimestampThenSeq(a: AuditRecord, b: AuditRecord): number {
+/**
+ * The time index's partition key: the record's UTC hour. Kept on the item only (not in the record
+ * the hash covers, not in what readers get): it is how the store finds records by time, nothing more.
+ */
+const HOUR = 'timeBucket';
+const hourOf = (timestamp: string) => timestamp.slice(0, 13);
+const HOUR_MS = 3_600_000;
+
+function toItem(record: AuditRecord): Record<string, unknown> {
+  return { ...record, [HOUR]: hourOf(record.timestamp) };
+}
+
+function fromItem(item: Record<string, unknown>): AuditRecord {
+  const { [HOUR]: _hour, ...record } = item;
+  return record as unknown as AuditRecord;
+}
+
+function byTimestampThenSeq(a: AuditRecord | AuditKey, b: AuditRecord | AuditKey): number {
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  if (a.incidentId !== b.incidentId) return a.incidentId < b.incidentId ? -1 : 1;
   return a.seq - b.seq;
 }
 
@@ -84,7 +102,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
    */
   async function write(record: AuditRecord): Promise<boolean> {
     try {
-      await storeCall(doc.send(new PutCommand({ TableName, Item: record, ConditionExpression: 'attribute_not_exists(seq)' })));
+      await storeCall(doc.send(new PutCommand({ TableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(seq)' })));
       remember(record.incidentId, [record]);
       return true;
     } catch (err) {
@@ -101,7 +119,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     const knownSeq = tail.recent.get(auditId);
     if (knownSeq !== undefined) {
       const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { incidentId: entry.incidentId, seq: knownSeq }, ConsistentRead: true })));
-      const known = out.Item as AuditRecord | undefined;
+      const known = out.Item ? fromItem(out.Item) : undefined;
       // Anything but that step at that seq: take the read path, the source of truth.
       return known?.auditId === auditId ? { record: known, created: false } : undefined;
     }
@@ -109,20 +127,40 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     return (await write(record)) ? { record, created: true } : undefined;
   }
 
-  async function partition(incidentId: string, newestFirst: boolean, max?: number): Promise<AuditRecord[]> {
+  async function partition(incidentId: string, newestFirst: boolean, max?: number, afterSeq?: number): Promise<AuditRecord[]> {
     const items = await queryAll(
       doc,
       {
         TableName,
-        KeyConditionExpression: 'incidentId = :incidentId',
-        ExpressionAttributeValues: { ':incidentId': incidentId },
+        KeyConditionExpression: afterSeq === undefined ? 'incidentId = :incidentId' : 'incidentId = :incidentId AND seq > :after',
+        ExpressionAttributeValues: { ':incidentId': incidentId, ...(afterSeq === undefined ? {} : { ':after': afterSeq }) },
         ScanIndexForward: !newestFirst,
         ConsistentRead: true,
         ...(max ? { Limit: max } : {}),
       },
       max,
     );
-    return items as unknown as AuditRecord[];
+    return items.map(fromItem);
+  }
+
+  /** One hour's keys at or after `since`; an audit table created before the time index has none to give. */
+  let indexMissing = false;
+  async function hourKeys(hour: string, since: string): Promise<AuditKey[]> {
+    if (indexMissing) return [];
+    try {
+      const items = await queryAll(doc, {
+        TableName,
+        IndexName: 'byTime',
+        KeyConditionExpression: '#hour = :hour AND #ts >= :since',
+        ExpressionAttributeNames: { '#hour': HOUR, '#ts': 'timestamp' },
+        ExpressionAttributeValues: { ':hour': hour, ':since': since },
+      });
+      return items.map((i) => ({ incidentId: String(i.incidentId), seq: Number(i.seq), timestamp: String(i.timestamp) }));
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ValidationException') throw err;
+      indexMissing = true;
+      return [];
+    }
   }
 
   return {
@@ -149,6 +187,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
       // record, which DynamoDB cannot express, and one code path keeps the semantics in one place.
       const items = q.incident ? await partition(q.incident, false) : ((await scanAll(doc, { TableName })) as unknown as AuditRecord[]);
       return items
+        .map((r) => (HOUR in r ? fromItem(r as unknown as Record<string, unknown>) : r))
         .filter((r) => matchesAuditQuery(r, q))
         .sort(byTimestampThenSeq)
         .slice(-resultSize(q.n));
@@ -156,6 +195,18 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
 
     chain(incidentId) {
       return partition(incidentId, false);
+    },
+
+    after(incidentId, seq, max) {
+      return partition(incidentId, false, max, seq);
+    },
+
+    async feed(since) {
+      const from = Date.parse(since);
+      const until = clock.now().getTime() + HOUR_MS; // a writer's clock may run ahead of ours
+      const keys: AuditKey[] = [];
+      for (let t = Math.floor(from / HOUR_MS) * HOUR_MS; t <= until; t += HOUR_MS) keys.push(...(await hourKeys(new Date(t).toISOString().slice(0, 13), since)));
+      return keys.sort(byTimestampThenSeq);
     },
   };
 }

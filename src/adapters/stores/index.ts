@@ -1,8 +1,9 @@
-import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
+import type { AuditStore, ControlStore, DeliveryStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
 import type { SnsSubscriptionStore } from '../ingest/sns-subscription-store.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
 import { createDynamoCooldownStore } from './dynamo-cooldown-store.js';
+import { createDynamoDeliveryStore } from './dynamo-delivery-store.js';
 import { createDynamoKillSwitchStore } from './dynamo-kill-switch-store.js';
 import { createDynamoLeaseStore } from './dynamo-lease-store.js';
 import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
@@ -25,6 +26,7 @@ export interface Stores {
   rateLimits: RateLimitStore;
   cooldowns: CooldownStore;
   leases: LeaseStore;
+  deliveries: DeliveryStore;
   snsSubscriptions: SnsSubscriptionStore;
 }
 
@@ -39,6 +41,7 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     rateLimits: createDynamoRateLimitStore(options),
     cooldowns: createDynamoCooldownStore(options),
     leases: createDynamoLeaseStore(options),
+    deliveries: createDynamoDeliveryStore(options),
     snsSubscriptions: createDynamoSnsSubscriptionStore(options),
   };
 }

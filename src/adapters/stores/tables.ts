@@ -66,13 +66,27 @@ export function tableDefinitions(prefix: string = DEFAULT_TABLE_PREFIX): CreateT
     {
       TableName: names.audit,
       BillingMode: 'PAY_PER_REQUEST',
+      // byTime finds what any replica wrote lately (delivery to Slack and PagerDuty, the live
+      // stream): one partition per UTC hour, keys only, so it costs the write of a small entry.
       AttributeDefinitions: [
         { AttributeName: 'incidentId', AttributeType: 'S' },
         { AttributeName: 'seq', AttributeType: 'N' },
+        { AttributeName: 'timeBucket', AttributeType: 'S' },
+        { AttributeName: 'timestamp', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'incidentId', KeyType: 'HASH' },
         { AttributeName: 'seq', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byTime',
+          KeySchema: [
+            { AttributeName: 'timeBucket', KeyType: 'HASH' },
+            { AttributeName: 'timestamp', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
     },
     {

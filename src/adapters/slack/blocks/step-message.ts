@@ -23,6 +23,8 @@ function headline(r: AuditRecord): string {
       return `Runbook ${rb} not proposed: ${escapeMrkdwn(String(d.reason ?? ''))}`;
     case 'runbook.none':
       return `No runbook matches *${escapeMrkdwn(r.alertname ?? '')}*; a person needs to look at it`;
+    case 'proposal.created':
+      return `Will run ${rb}${target} (${String(d.risk)} risk, no approval needed): \`${escapeMrkdwn(String(r.action ?? ''))}\``;
     case 'approval.requested':
       return `${rb}${target} awaits approval (${String(d.risk)} risk, ${String(d.approvalsRequired)} needed)`;
     case 'approval.granted':
@@ -69,6 +71,8 @@ function headline(r: AuditRecord): string {
       return `${rb}${target}: execution \`${r.executionId ?? ''}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
     case 'escalation.triggered':
       return escalationHeadline(r);
+    case 'escalation.paged':
+      return 'PagerDuty took the page: the on-call is being notified';
     case 'escalation.delivery_failed':
       return `PagerDuty did not take the *${escapeMrkdwn(String(d.action ?? 'event'))}* after ${String(d.attempts ?? '?')} attempt(s): ${escapeMrkdwn(String(d.error ?? 'unknown error'))}${d.action === 'trigger' ? '. Nobody may have been paged: reach the on-call directly' : ''}`;
     case 'escalation.refused':
@@ -83,13 +87,13 @@ function escalationHeadline(r: AuditRecord): string {
   const why = `${escapeMrkdwn(String(d.reason ?? r.trigger))}${d.detail ? ` (${escapeMrkdwn(String(d.detail))})` : ''}`;
   const by = r.operator === 'automated' ? '' : ` by ${who(r)}`;
   if (d.paged === false) return `Escalation${by} not paged: ${why}. ${escapeMrkdwn(String(d.note ?? 'PagerDuty is not configured'))}`;
-  return `Paged the on-call in PagerDuty${by}: ${why}`;
+  return `Paging the on-call in PagerDuty${by}: ${why}`;
 }
 
 /** Escalation lines name who is on call, with a mention where the Slack user is known. */
 function onCallLine(r: AuditRecord): string | undefined {
   const d = r.details ?? {};
-  if (r.kind === 'escalation.delivery_failed' || (r.kind === 'escalation.triggered' && d.paged !== false)) return onCallSentence(onCallFromDetails(d.onCall));
+  if (r.kind === 'escalation.delivery_failed' || r.kind === 'escalation.paged') return onCallSentence(onCallFromDetails(d.onCall));
   return undefined;
 }
 
@@ -105,6 +109,7 @@ export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] }
   const onCall = onCallLine(r);
   if (onCall) blocks.push(section(onCall));
   if (r.kind === 'action.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
+  if (r.kind === 'proposal.created' && d.parameters) blocks.push(section(codeBlock(d.parameters)));
   if (r.kind === 'diagnostics.completed' && d.outputs && Object.keys(d.outputs).length > 0) blocks.push(section(codeBlock(d.outputs)));
   if (r.kind === 'diagnostics.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
   blocks.push(context(`${r.kind} · #${r.seq} · ${r.timestamp}`));

@@ -10,6 +10,8 @@ export interface SlackListenerContext {
    * it to settle; work with the same key runs one after another.
    */
   track(key: string, work: () => Promise<void>): Promise<void>;
+  /** An ephemeral reply to the person who clicked or typed (only they see it). */
+  notifyUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
   /** The audit trail, for `/incident show`. */
   audit: Pick<AuditStore, 'chain'>;
 }

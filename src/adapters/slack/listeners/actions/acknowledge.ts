@@ -17,7 +17,7 @@ export function acknowledgeButton(ctx: SlackListenerContext) {
         ctx.deps.log.error({ err, incidentId }, 'acknowledge failed');
         message = 'The store did not answer; the incident was not acknowledged. Try again.';
       }
-      if (channel) await ctx.deps.channel.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
+      if (channel) await ctx.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
     });
   };
 }

@@ -31,7 +31,7 @@ export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
         reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
       }
       log.info({ ok: reply.ok }, reply.message);
-      if (channel) await ctx.deps.channel.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+      if (channel) await ctx.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
     });
   };
 }

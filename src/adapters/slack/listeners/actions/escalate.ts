@@ -22,7 +22,7 @@ export function escalateButton(ctx: SlackListenerContext) {
         message = 'The store did not answer; nobody was paged. Try again, or reach the on-call another way.';
       }
       log.info(message);
-      if (channel) await ctx.deps.channel.notifyUser(channel, userId, message).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+      if (channel) await ctx.notifyUser(channel, userId, message).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
     });
   };
 }

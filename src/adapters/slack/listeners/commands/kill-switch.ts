@@ -30,7 +30,7 @@ export function killSwitchCommand(ctx: SlackListenerContext) {
         const abort = reply.abort;
         await ctx.track(`kill-switch-abort:${parsed.scope}`, async () => {
           const summary = await abort();
-          await ctx.deps.channel.notifyUser(command.channel_id, command.user_id, summary);
+          await ctx.notifyUser(command.channel_id, command.user_id, summary);
         });
       }
     } catch (err) {

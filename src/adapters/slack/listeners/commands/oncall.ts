@@ -23,7 +23,7 @@ export function onCallCommand(ctx: SlackListenerContext) {
     const log = ctx.deps.log.child({ command: '/oncall', user: command.user_id });
     await ctx.track(`oncall:${command.user_id}`, async () => {
       const text = onCallMessage(await ctx.deps.pager.onCall());
-      await ctx.deps.channel.notifyUser(command.channel_id, command.user_id, text).catch((err: unknown) => log.warn({ err }, 'could not send the on-call list'));
+      await ctx.notifyUser(command.channel_id, command.user_id, text).catch((err: unknown) => log.warn({ err }, 'could not send the on-call list'));
     });
   };
 }

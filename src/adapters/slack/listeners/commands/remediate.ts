@@ -61,7 +61,7 @@ export function remediateConfirm(ctx: SlackListenerContext) {
           }
         }
       }
-      if (channel) await ctx.deps.channel.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
+      if (channel) await ctx.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
     });
   };
 }
