@@ -74,6 +74,8 @@ export interface RunningBot {
   settle(): Promise<void>;
   /** Work queued right now: background tasks, and incidents with Slack messages or PagerDuty events still to deliver. */
   backlog(): { tasks: number; slack: number; pagerduty: number };
+  /** Whether this replica is the one delivering to Slack and PagerDuty now. */
+  delivering(): boolean;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const metrics = createPrometheusMetrics({
     pagerQueueDepth: () => delivery.backlog().pagerduty,
     slackQueueDepth: () => delivery.backlog().slack,
+    delivering: () => delivery.delivering(),
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
   });
@@ -116,7 +119,14 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // reply, a job tick), each tracked so settle() and shutdown wait for it.
   const coordinator = createWorkflowCoordinator(log);
   const tasks = createBackgroundTasks(log);
-  const webClient = config.SLACK_BOT_TOKEN ? createSlackWebClient({ token: config.SLACK_BOT_TOKEN, apiUrl: config.SLACK_API_URL, log: log.child({ component: 'slack-web' }) }) : undefined;
+  const webClient = config.SLACK_BOT_TOKEN
+    ? createSlackWebClient({
+        token: config.SLACK_BOT_TOKEN,
+        apiUrl: config.SLACK_API_URL,
+        log: log.child({ component: 'slack-web' }),
+        ...(options.delivery?.slackRequestTimeoutMs !== undefined ? { timeoutMs: options.delivery.slackRequestTimeoutMs } : {}),
+      })
+    : undefined;
   const pager = createPager({
     config,
     log,
@@ -248,6 +258,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     settle,
     ...(socketMode ? { socketMode } : {}),
     backlog: () => ({ tasks: coordinator.pending() + tasks.pending(), ...delivery.backlog() }),
+    delivering: () => delivery.delivering(),
     async close() {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.

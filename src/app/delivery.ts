@@ -26,6 +26,8 @@ export interface DeliveryTuning {
   leaseMs?: number;
   /** How often other replicas' records are read from the time index (default 1 s). */
   pollMs?: number;
+  /** How long a Slack Web API call may take before it counts as unanswered (default 10 s). */
+  slackRequestTimeoutMs?: number;
 }
 
 export interface DeliveryOptions {
@@ -48,6 +50,8 @@ export interface Delivery {
   idle(): Promise<void>;
   /** Incidents with something still to show in Slack, or to send to PagerDuty. */
   backlog(): { slack: number; pagerduty: number };
+  /** Whether this replica is the one delivering now (holds the delivery leases). */
+  delivering(): boolean;
   /** Finishes what is in flight and hands the leases over. */
   close(): Promise<void>;
 }
@@ -117,6 +121,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
       await Promise.all([slack?.idle(), pagerduty?.idle()]);
     },
     backlog: () => ({ slack: slack?.backlog() ?? 0, pagerduty: pagerduty?.backlog() ?? 0 }),
+    delivering: () => drivers.length > 0 && drivers.every((d) => d.isHolding()),
     async close() {
       unsubscribe();
       await Promise.all(drivers.map((d) => d.stop()));

@@ -82,10 +82,10 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
   const socketMode = createFakeSocketMode();
   let seq = 0;
 
-  /** "1700000000.000100", "1700000000.000200", …: unique and increasing, as Slack's are. */
+  /** Epoch seconds with microseconds, from the clock: unique and increasing, as Slack's are. */
   function nextTs(): string {
-    seq += 1;
-    const micros = 1_700_000_000_000_000 + seq * 100;
+    seq = Math.max(seq + 100, Date.now() * 1000);
+    const micros = seq;
     return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, '0')}`;
   }
 
@@ -174,7 +174,10 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
 
   function answer(method: string, args: Record<string, unknown>, token: TokenKind): Reply {
     const channel = typeof args.channel === 'string' ? args.channel : undefined;
-    if (outage && 'status' in outage) return { status: outage.status, body: { ok: false, error: 'service_unavailable' } };
+    if (outage && 'status' in outage) {
+      if (outage.status === 429) return { status: 429, body: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': '1' } };
+      return { status: outage.status, body: { ok: false, error: 'service_unavailable' } };
+    }
     const rateLimited = paced(method, channel);
     if (rateLimited) return rateLimited;
     const limit = channel === undefined ? undefined : rateLimits.get(channel);

@@ -7,6 +7,8 @@ export interface PrometheusMetricsOptions {
   pagerQueueDepth?: () => number;
   /** Slack calls waiting in the outbox (Slack takes about one post a second per channel). */
   slackQueueDepth?: () => number;
+  /** 1 while this replica is the one delivering to Slack and PagerDuty (it holds the delivery leases). */
+  delivering?: () => boolean;
   /** Unresolved incidents per state, read from the store at each scrape. */
   incidentsByState?: () => Promise<Record<string, number>>;
   /** Active cooldowns with their remaining seconds, read from the store at each scrape. */
@@ -14,7 +16,7 @@ export interface PrometheusMetricsOptions {
 }
 
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
-export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, slackQueueDepth, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
+export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, slackQueueDepth, delivering, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
@@ -29,7 +31,7 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
   if (pagerQueueDepth) {
     new Gauge({
       name: 'chatops_pagerduty_queue_depth',
-      help: 'PagerDuty events queued or being retried (a growing value means PagerDuty is not taking them)',
+      help: 'Incidents with PagerDuty events still to deliver, on the replica delivering (a growing value means PagerDuty is not taking them)',
       registers: [registry],
       collect() {
         this.set(pagerQueueDepth());
@@ -39,10 +41,20 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
   if (slackQueueDepth) {
     new Gauge({
       name: 'chatops_slack_queue_depth',
-      help: 'Slack calls queued in the outbox (an alert storm in one channel drains at about one post a second)',
+      help: 'Incidents with Slack messages still to post or update, on the replica delivering (a storm in one channel drains at about one post a second)',
       registers: [registry],
       collect() {
         this.set(slackQueueDepth());
+      },
+    });
+  }
+  if (delivering) {
+    new Gauge({
+      name: 'chatops_delivering',
+      help: '1 on the replica delivering to Slack and PagerDuty now (one at a time); 0 on the others',
+      registers: [registry],
+      collect() {
+        this.set(delivering() ? 1 : 0);
       },
     });
   }
