@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { cloudwatchSnsScenario } from './scenarios/cloudwatch-sns.js';
 import { guardChainScenario } from './scenarios/guard-chain.js';
 import { ingestScenario } from './scenarios/ingest.js';
+import { ingestVsBareScenario } from './scenarios/ingest-vs-bare.js';
 import { killSwitchScenario } from './scenarios/kill-switch.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
@@ -19,6 +20,7 @@ const scenarios: Scenario[] = [
   memoryScenario,
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
+  ingestVsBareScenario,
   slackAckScenario,
   cloudwatchSnsScenario,
   guardChainScenario,

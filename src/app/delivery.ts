@@ -28,6 +28,8 @@ export interface DeliveryTuning {
   pollMs?: number;
   /** How long a Slack Web API call may take before it counts as unanswered (default 10 s). */
   slackRequestTimeoutMs?: number;
+  /** How long after a change an incident's messages are looked at for an update (default 1 s): a burst costs one update. */
+  slackUpdateSettleMs?: number;
 }
 
 export interface DeliveryOptions {
@@ -92,6 +94,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
         metrics,
         ...(tuning.slackPacing ? { pacing: tuning.slackPacing } : {}),
         ...(tuning.slackBackoff ? { backoff: tuning.slackBackoff } : {}),
+        ...(tuning.slackUpdateSettleMs !== undefined ? { updateSettleMs: tuning.slackUpdateSettleMs } : {}),
       })
     : undefined;
   const pagerduty = options.config.PAGERDUTY_ROUTING_KEY

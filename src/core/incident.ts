@@ -48,6 +48,11 @@ export interface Incident {
   acknowledgedAt?: string;
   acknowledgedBy?: string;
   resolvedAt?: string;
+  /**
+   * The audit seq up to which the incident's `alert.received` records are applied to it. Alerts
+   * are durable once their record is written; the incident item follows from the trail.
+   */
+  foldedSeq?: number;
   /** Incremented on every reopen; proposals of one round are not repeated in the next. */
   round: number;
   /** Optimistic-lock version: every write is conditional on it. */

@@ -12,6 +12,10 @@ export interface AuditLog {
   subscribe(listener: AuditListener): () => void;
   /** Reads records back (the store's query), for decisions that depend on earlier steps. */
   query: AuditStore['query'];
+  /** The records of one incident after a seq (the store's `after`). */
+  after: AuditStore['after'];
+  /** The store's `beginChain`: a new incident's chain is empty. */
+  beginChain: AuditStore['beginChain'];
 }
 
 export function createAuditLog({ store, metrics, clock }: { store: AuditStore; metrics: Metrics; clock: Clock }): AuditLog {
@@ -32,6 +36,8 @@ export function createAuditLog({ store, metrics, clock }: { store: AuditStore; m
   return {
     append,
     query: (q) => store.query(q),
+    after: (incidentId, seq, max) => store.after(incidentId, seq, max),
+    beginChain: (incidentId) => store.beginChain(incidentId),
     async record(entry) {
       return (await append(entry)).record;
     },

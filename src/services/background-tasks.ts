@@ -9,18 +9,30 @@ export interface Limiter {
   acquire(): Promise<() => void>;
 }
 
-export function createLimiter(max: number): Limiter {
+/** `max` is read at every acquire and release, so a limit can tighten while something is busy. */
+export function createLimiter(max: () => number): Limiter & { wake(): void } {
   let running = 0;
   const waiting: (() => void)[] = [];
+  const next = () => {
+    while (waiting.length > 0 && running < max()) {
+      running++;
+      waiting.shift()?.();
+    }
+  };
   return {
     async acquire() {
-      if (running >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-      running++;
+      if (running < max() && waiting.length === 0) running++;
+      else await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        next();
+      });
       return () => {
         running--;
-        waiting.shift()?.();
+        next();
       };
     },
+    /** The limit may have grown: let waiting work start. */
+    wake: next,
   };
 }
 

@@ -7,8 +7,20 @@ import { runExecution } from './execute-proposal.js';
 import { processIncident } from './process-incident.js';
 import type { Workflow } from './workflow.js';
 
-/** Incident passes at once: enough to overlap store round trips, few enough to leave webhooks CPU. */
+/**
+ * Incident passes, and proposals being advanced (diagnostics, the decision, the claim of a run), at
+ * once: enough to overlap store round trips, few enough that an alert storm's background work
+ * leaves the webhooks the CPU they need to answer fast. Following a running execution (mostly
+ * waiting on SSM) is not limited.
+ */
 const INCIDENT_CONCURRENCY = 2;
+const PROPOSAL_CONCURRENCY = 4;
+/**
+ * While this many webhooks are being stored at once, incident and proposal work run one at a time
+ * each: alerts are what Alertmanager waits for (and retries), and the work they cause runs a few
+ * seconds later without harm. It never stops: a storm that does not end still gets its proposals.
+ */
+const BUSY_INGEST = 2;
 
 export interface WorkflowCoordinator {
   workflow: Workflow;
@@ -28,7 +40,10 @@ export interface WorkflowCoordinator {
  */
 export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
   const tasks = createBackgroundTasks(log);
-  const incidents = createLimiter(INCIDENT_CONCURRENCY);
+  let arriving = 0;
+  const busy = () => arriving >= BUSY_INGEST;
+  const incidents = createLimiter(() => (busy() ? 1 : INCIDENT_CONCURRENCY));
+  const proposals = createLimiter(() => (busy() ? 1 : PROPOSAL_CONCURRENCY));
   let deps: ServiceDeps | undefined;
   const bound = (): ServiceDeps => {
     if (!deps) throw new Error('the workflow coordinator was used before bind()');
@@ -39,10 +54,21 @@ export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
       void tasks.run(`incident:${incidentId}`, () => processIncident(bound(), incidentId), { coalesce: 'process', limiter: incidents });
     },
     proposalReady(proposalId) {
-      void tasks.run(`proposal:${proposalId}`, () => advanceProposal(bound(), proposalId), { coalesce: 'advance' });
+      void tasks.run(`proposal:${proposalId}`, () => advanceProposal(bound(), proposalId), { coalesce: 'advance', limiter: proposals });
     },
     executionStarted(proposalId) {
       void tasks.run(`proposal:${proposalId}`, () => runExecution(bound(), proposalId), { coalesce: 'execute' });
+    },
+    alertsArriving() {
+      arriving++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        arriving--;
+        incidents.wake();
+        proposals.wake();
+      };
     },
     executionFinished(proposal) {
       void tasks.run(`incident:${proposal.incidentId}`, () => followUpExecution(bound(), proposal.id), { coalesce: `follow-up:${proposal.id}`, limiter: incidents });

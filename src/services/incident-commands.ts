@@ -4,6 +4,7 @@ import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { updateIncident } from './update-incident.js';
+import { withdrawWaitingProposals } from './resolution.js';
 import { occurrenceKey } from './occurrence-key.js';
 
 export type LifecycleReply = { ok: boolean; message: string };
@@ -84,7 +85,9 @@ export async function resolveByHand(deps: ServiceDeps, incidentId: string, actor
     authority,
     details: { resolvedAt: updated.resolvedAt, reason: note ? `resolved by hand: ${note}` : 'resolved by hand', note, resolvedBy: actor.userId },
   });
-  // Withdrawals, the summary and PagerDuty follow in the background: the reply must not wait for them.
+  // Proposals still waiting are withdrawn now, before the reply: none may run after "resolved".
+  // The summary and PagerDuty follow in the background.
+  await withdrawWaitingProposals(deps, updated);
   deps.workflow.incidentChanged(incidentId);
   const still = Object.values(updated.alerts).filter((a) => a.status === 'firing').length;
   return { ok: true, message: `${incidentId} resolved.${still > 0 ? ` ${still} alert(s) were still firing; if they fire again within 10 minutes the incident reopens.` : ''}` };

@@ -1,9 +1,12 @@
 import type { Alert } from '../core/alert.js';
+import { boundAlert } from '../core/alert.js';
+import { alertOfRecord, alertOfRecordFields } from '../core/alert-record.js';
 import type { AlertEffect, Incident } from '../core/incident.js';
 import { alertsBytes, applyAlert, canReopen, newIncident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError } from './ports.js';
 import { auditLifecycle } from './lifecycle-records.js';
+import { withdrawWaitingProposals } from './resolution.js';
 
 export interface RecordedAlert {
   incidentId: string;
@@ -11,13 +14,20 @@ export interface RecordedAlert {
 }
 
 const MAX_RACE_RETRIES = 8;
+/**
+ * How recently this process must have read or written an incident to add alerts to it without
+ * reading it first. Within this, an incident another replica resolved meanwhile is reopened by the
+ * alert, which is what a re-fire within the reopen window should do anyway.
+ */
+const FRESH_MS = 60_000;
 
-function withChannel(deps: ServiceDeps, incident: Incident): Incident {
+type Deps = Pick<ServiceDeps, 'incidents' | 'proposals' | 'audit' | 'clock' | 'metrics' | 'log' | 'defaultChannel'>;
+type Effect = RecordedAlert['effect'];
+
+function withChannel(deps: Deps, incident: Incident): Incident {
   if (!incident.channel && deps.defaultChannel) incident.channel = deps.defaultChannel;
   return incident;
 }
-
-type Effect = RecordedAlert['effect'];
 
 /** Applies a group's alerts in order to `incident`; `first` is the index of the first not yet applied. */
 function applyAll(incident: Incident, alerts: readonly Alert[], effects: Effect[], first: number, now: Date): Incident {
@@ -33,7 +43,7 @@ function applyAll(incident: Incident, alerts: readonly Alert[], effects: Effect[
 }
 
 /** A new incident for the group from its first firing alert, with the rest of the batch applied. */
-function openedFrom(deps: ServiceDeps, id: string, alerts: readonly Alert[], effects: Effect[], now: Date): Incident | undefined {
+function openedFrom(deps: Deps, id: string, alerts: readonly Alert[], effects: Effect[], now: Date): Incident | undefined {
   const firstFiring = alerts.findIndex((a) => a.status === 'firing');
   if (firstFiring === -1) return undefined;
   // Resolutions before the first firing alert have nothing of this incident to resolve.
@@ -43,12 +53,77 @@ function openedFrom(deps: ServiceDeps, id: string, alerts: readonly Alert[], eff
 }
 
 /**
- * Stores a group's alerts (one webhook's worth) durably in their incident with one write: joins
- * the open incident of the group, reopens one resolved within 10 minutes, or opens a new one.
- * Every write is conditional, so a redelivery or a second replica racing on the same group ends
- * with one incident; the loser re-reads and applies its alerts again.
+ * The incident with every alert its trail holds that the item does not yet (see `foldedSeq`), and
+ * the seq read up to; `incident` unchanged and `lastSeq` undefined when there is nothing to add.
  */
-async function storeGroup(deps: ServiceDeps, alerts: readonly Alert[]): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
+export async function withRecordedAlerts(deps: Pick<Deps, 'audit'>, incident: Incident): Promise<{ incident: Incident; lastSeq?: number }> {
+  const records = await deps.audit.after(incident.id, incident.foldedSeq ?? 0);
+  if (records.length === 0) return { incident };
+  let current = incident;
+  let bytes = alertsBytes(current);
+  for (const record of records) {
+    const alert = alertOfRecord(record);
+    if (!alert) continue;
+    const result = applyAlert(current, alert, new Date(record.timestamp), bytes);
+    current = result.incident;
+    bytes = result.bytes;
+  }
+  return { incident: current, lastSeq: (records.at(-1) as { seq: number }).seq };
+}
+
+/**
+ * Brings the incident item up to date with the alerts its trail holds (those the fast path of
+ * ingestion stored as records only): one conditional write for however many arrived. Returns the
+ * incident as it now stands.
+ */
+export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>, incidentId: string): Promise<Incident | undefined> {
+  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+    const stored = await deps.incidents.get(incidentId);
+    if (!stored) return undefined;
+    const { incident, lastSeq } = await withRecordedAlerts(deps, stored);
+    if (lastSeq === undefined) return stored;
+    try {
+      return await deps.incidents.update({ ...incident, foldedSeq: lastSeq });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+  }
+  throw new ConflictError(`incident ${incidentId} kept changing while its alerts were applied; gave up after ${MAX_RACE_RETRIES} attempts`);
+}
+
+/**
+ * The usual case of an alert storm: alerts that join an incident this process knows to be open
+ * and change nothing of its lifecycle. They are durable once their audit records are written; the
+ * incident item follows from the trail in the background, one write for many alerts. Anything
+ * else (a new group, an opening, a resolution, a reopen, an incident not known here) is undefined:
+ * the full path handles it.
+ */
+async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | undefined> {
+  const claim = await deps.incidents.getClaim((alerts[0] as Alert).groupKey, { cached: true });
+  if (!claim) return undefined;
+  const known = await deps.incidents.get(claim.incidentId, { cached: true, maxAgeMs: FRESH_MS });
+  if (!known || known.status === 'resolved') return undefined;
+  const effects: Effect[] = alerts.map(() => 'unchanged');
+  const next = applyAll(known, alerts, effects, 0, deps.clock.now());
+  if (effects.some((e) => e === 'resolved' || e === 'reopened')) return undefined;
+  return { incident: next, effects };
+}
+
+/** Creates a new incident; its audit chain is known to be empty. */
+async function created(deps: Deps, incident: Incident): Promise<Incident> {
+  const stored = await deps.incidents.create(incident);
+  deps.audit.beginChain(stored.id);
+  return stored;
+}
+
+/**
+ * Stores a group's alerts (one webhook's worth) in their incident with one write: joins the open
+ * incident of the group, reopens one resolved within 10 minutes, or opens a new one. The incident
+ * first takes in the alerts its trail holds that the item does not yet. Every write is conditional,
+ * so a redelivery or a second replica racing on the same group ends with one incident; the loser
+ * re-reads and applies its alerts again.
+ */
+async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
   const groupKey = (alerts[0] as Alert).groupKey;
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
     const effects: Effect[] = alerts.map(() => 'unchanged');
@@ -62,7 +137,7 @@ async function storeGroup(deps: ServiceDeps, alerts: readonly Alert[]): Promise<
         const opened = id ? openedFrom(deps, id, alerts, effects, now) : undefined;
         if (!opened) return { incident: undefined, effects: alerts.map(() => 'ignored') };
         await deps.incidents.putClaim({ groupKey, incidentId: opened.id }, undefined);
-        return { incident: await deps.incidents.create(opened), effects };
+        return { incident: await created(deps, opened), effects };
       }
       let existing = await deps.incidents.get(claim.incidentId);
       if (existing?.status === 'resolved' && attempt === 0) {
@@ -78,14 +153,15 @@ async function storeGroup(deps: ServiceDeps, alerts: readonly Alert[]): Promise<
         if (!opened) return { incident: undefined, effects: alerts.map(() => 'ignored') };
         return { incident: await deps.incidents.create(opened), effects };
       }
-      if (existing.status === 'resolved' && alerts.some((a) => a.status === 'firing') && !canReopen(existing, now)) {
+      const { incident: current, lastSeq } = await withRecordedAlerts(deps, existing);
+      if (current.status === 'resolved' && alerts.some((a) => a.status === 'firing') && !canReopen(current, now)) {
         const opened = openedFrom(deps, await deps.incidents.nextId(), alerts, effects, now) as Incident;
-        await deps.incidents.putClaim({ groupKey, incidentId: opened.id }, existing.id);
-        return { incident: await deps.incidents.create(opened), effects };
+        await deps.incidents.putClaim({ groupKey, incidentId: opened.id }, current.id);
+        return { incident: await created(deps, opened), effects };
       }
-      const next = applyAll(existing, alerts, effects, 0, now);
-      if (effects.every((e) => e === 'unchanged')) return { incident: existing, effects };
-      return { incident: await deps.incidents.update(next), effects };
+      const next = applyAll(current, alerts, effects, 0, now);
+      if (effects.every((e) => e === 'unchanged') && lastSeq === undefined) return { incident: existing, effects };
+      return { incident: await deps.incidents.update(lastSeq === undefined ? next : { ...next, foldedSeq: lastSeq }), effects };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
       deps.log.debug({ groupKey, attempt }, 'lost a race on the alert group; retrying');
@@ -94,18 +170,14 @@ async function storeGroup(deps: ServiceDeps, alerts: readonly Alert[]): Promise<
   throw new ConflictError(`could not store ${alerts.length} alert(s) of group ${groupKey} after ${MAX_RACE_RETRIES} attempts`);
 }
 
-/**
- * Records a group's alerts and the lifecycle steps they caused: one incident write, then one
- * audit record per alert. Idempotent: a redelivery writes nothing new.
- */
-export async function recordAlerts(deps: ServiceDeps, alerts: readonly Alert[]): Promise<RecordedAlert[]> {
-  const { incident, effects } = await storeGroup(deps, alerts);
-  if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
+/** One `alert.received` record per alert: the alert itself, whole (bounded), and what it did. */
+async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[]): Promise<void> {
   for (const [i, alert] of alerts.entries()) {
     const effect = effects[i] as Effect;
     if (effect === 'ignored') continue;
     deps.metrics.alertReceived(alert.source);
     if (effect === 'opened') deps.metrics.incidentOpened();
+    const cut = clipped[i] ?? [];
     await deps.audit.record({
       incidentId: incident.id,
       kind: 'alert.received',
@@ -115,24 +187,48 @@ export async function recordAlerts(deps: ServiceDeps, alerts: readonly Alert[]):
       operator: 'automated',
       alertname: alert.name,
       targetResource: alert.resource,
-      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect },
+      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, alert: alertOfRecordFields(alert), ...(cut.length > 0 ? { clipped: cut } : {}) },
     });
   }
-  // Lifecycle steps only when this batch caused one; the worker re-checks them after a crash.
-  if (effects.some((e) => e === 'opened' || e === 'reopened' || e === 'resolved')) await auditLifecycle(deps, incident);
+}
+
+/**
+ * Records a group's alerts and the lifecycle steps they caused. Once this returns, every alert is
+ * in the audit trail, which is when the webhook may answer 2xx. A resolution is complete by then
+ * too: the proposals still waiting are withdrawn in the same step, so no click can run them after.
+ * Idempotent: a redelivery writes nothing new.
+ */
+export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise<RecordedAlert[]> {
+  const bounded = input.map(boundAlert);
+  const alerts = bounded.map((b) => b.alert);
+  const clipped = bounded.map((b) => b.clipped);
+  const joined = await joinKnownIncident(deps, alerts);
+  if (joined) {
+    await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped);
+    if (joined.effects.some((e) => e !== 'unchanged')) deps.incidents.remember(joined.incident);
+    return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
+  }
+  const { incident, effects } = await storeGroup(deps, alerts);
+  if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
+  await auditAlerts(deps, incident, alerts, effects, clipped);
+  // A reopening or a resolution is complete before the answer (no click may run a proposal of a
+  // resolved incident); an opening is recorded by incident processing, right after.
+  if (effects.some((e) => e === 'reopened' || e === 'resolved')) await auditLifecycle(deps, incident);
+  if (incident.status === 'resolved') await withdrawWaitingProposals(deps, incident);
   return effects.map((effect) => (effect === 'ignored' ? { incidentId: '', effect } : { incidentId: incident.id, effect }));
 }
 
 /** Records one alert (a /remediate request, a single webhook alert). */
-export async function recordAlert(deps: ServiceDeps, alert: Alert): Promise<RecordedAlert> {
+export async function recordAlert(deps: Deps, alert: Alert): Promise<RecordedAlert> {
   return (await recordAlerts(deps, [alert]))[0] as RecordedAlert;
 }
 
 /**
  * Ingests a batch (one webhook). Returns once every alert is durably stored and audited, which is
- * when the webhook may answer 2xx; diagnostics, proposals and Slack continue in the background.
+ * when the webhook may answer 2xx; the incident item, diagnostics, proposals and Slack follow in
+ * the background.
  */
-export async function ingestAlerts(deps: ServiceDeps, alerts: readonly Alert[]): Promise<RecordedAlert[]> {
+export async function ingestAlerts(deps: Deps & Pick<ServiceDeps, 'workflow'>, alerts: readonly Alert[]): Promise<RecordedAlert[]> {
   // One write per group: Alertmanager sends a whole group in one webhook, and a group of hundreds
   // of alerts written one by one would rewrite its incident hundreds of times.
   const groups = new Map<string, Alert[]>();
@@ -142,7 +238,12 @@ export async function ingestAlerts(deps: ServiceDeps, alerts: readonly Alert[]):
     else groups.set(alert.groupKey, [alert]);
   }
   const results: RecordedAlert[] = [];
-  for (const group of groups.values()) results.push(...(await recordAlerts(deps, group)));
+  const stored = deps.workflow.alertsArriving();
+  try {
+    for (const group of groups.values()) results.push(...(await recordAlerts(deps, group)));
+  } finally {
+    stored();
+  }
   // Redeliveries too: processing is idempotent, and it completes work an earlier crash interrupted.
   const touched = new Set(results.filter((r) => r.effect !== 'ignored').map((r) => r.incidentId));
   for (const id of touched) deps.workflow.incidentChanged(id);

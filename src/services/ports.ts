@@ -37,7 +37,14 @@ export interface IncidentStore {
    * otherwise "only if it still points at that incident". Throws ConflictError when it lost.
    */
   putClaim(claim: GroupClaim, previousIncidentId: string | undefined): Promise<void>;
-  get(id: string): Promise<Incident | undefined>;
+  /**
+   * With `cached`, the incident as this process last knew it (read, written, or `remember`ed) may
+   * be returned without a read. It may be behind the store: use it only where a write conditional on
+   * its version follows, or where being a little behind is harmless.
+   */
+  get(id: string, options?: { cached?: boolean; maxAgeMs?: number }): Promise<Incident | undefined>;
+  /** Keeps `incident` as what this process knows (alerts it applied and audited, not yet written). */
+  remember(incident: Incident): void;
   /** Creates the incident; ConflictError if the id exists. Stores it with version 1. */
   create(incident: Incident): Promise<Incident>;
   /** Writes `incident` if the stored version is still `incident.version`; returns it with version + 1. */
@@ -84,6 +91,8 @@ export interface AuditStore {
   query(q: AuditQuery): Promise<AuditRecord[]>;
   /** The whole chain of one incident, in seq order. */
   chain(incidentId: string): Promise<AuditRecord[]>;
+  /** The incident was just created: its chain is empty, so its first append need not read it. */
+  beginChain(incidentId: string): void;
   /** The records of one incident after seq `after`, in seq order (at most `max`). */
   after(incidentId: string, after: number, max?: number): Promise<AuditRecord[]>;
   /**

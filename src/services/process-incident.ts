@@ -8,17 +8,18 @@ import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { MANUAL_PREFIX } from '../core/alert.js';
 import { auditLifecycle } from './lifecycle-records.js';
+import { foldRecordedAlerts } from './ingest-alerts.js';
 import { escalate, isCritical } from './escalate.js';
 import { completeResolution } from './resolution.js';
 import { recordProposalCreated } from './proposal-records.js';
 
 /**
- * Brings an incident's side effects up to date with its stored state: root message, lifecycle
- * audit, one proposal per (runbook, target) for its firing alerts, withdrawn proposals once it
- * resolved. Idempotent, so it is safe after a redelivery, a crash or a restart.
+ * Brings an incident up to date: its item with the alerts its trail holds, its lifecycle audit,
+ * one proposal per (runbook, target) for its firing alerts, and once it resolved, the withdrawals
+ * and the summary. Idempotent, so it is safe after a redelivery, a crash or a restart.
  */
 export async function processIncident(deps: ServiceDeps, incidentId: string): Promise<void> {
-  const incident = await deps.incidents.get(incidentId);
+  const incident = await foldRecordedAlerts(deps, incidentId);
   if (!incident) return;
   await auditLifecycle(deps, incident);
   if (incident.status === 'resolved') {

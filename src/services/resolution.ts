@@ -4,9 +4,11 @@ import type { ServiceDeps } from './deps.js';
 import { updateProposal } from './update-proposal.js';
 
 /** Ends a proposal that can no longer run (its incident resolved first). */
-export async function withdrawProposal(deps: ServiceDeps, proposalId: string, reason: string): Promise<void> {
+export async function withdrawProposal(deps: Pick<ServiceDeps, 'proposals' | 'audit' | 'clock'>, proposalId: string, reason: string): Promise<void> {
+  // 'approved' too: approved is the moment before a run is claimed, and the claim (approved →
+  // running) is conditional on the proposal's version, so a withdrawal written first stops it.
   const { proposal, changed } = await updateProposal(deps, proposalId, (p) =>
-    p.status === 'pending_approval' || p.status === 'diagnosing' ? { ...p, status: 'withdrawn', reason } : undefined,
+    p.status === 'pending_approval' || p.status === 'diagnosing' || p.status === 'approved' ? { ...p, status: 'withdrawn', reason } : undefined,
   );
   if (!changed || !proposal) return;
   await deps.audit.record({
@@ -22,15 +24,20 @@ export async function withdrawProposal(deps: ServiceDeps, proposalId: string, re
   });
 }
 
+/** Withdraws the proposals of a resolved incident that have not started to run. */
+export async function withdrawWaitingProposals(deps: Pick<ServiceDeps, 'proposals' | 'audit' | 'clock'>, incident: Incident): Promise<void> {
+  for (const p of await deps.proposals.listByIncident(incident.id)) {
+    if (p.status === 'pending_approval' || p.status === 'diagnosing' || p.status === 'approved') await withdrawProposal(deps, p.id, 'the incident resolved before it ran');
+  }
+}
+
 /**
  * A resolved incident: proposals still waiting are withdrawn, then the summary goes in the thread
  * (timeline, time to acknowledge and to remediate, what ran, who approved, outcome) as one audited
  * step (PagerDuty follows from the trail if the incident paged). Idempotent: each step is keyed by the incident's round.
  */
 export async function completeResolution(deps: ServiceDeps, incident: Incident): Promise<void> {
-  for (const p of await deps.proposals.listByIncident(incident.id)) {
-    if (p.status === 'pending_approval' || p.status === 'diagnosing') await withdrawProposal(deps, p.id, 'the incident resolved before it ran');
-  }
+  await withdrawWaitingProposals(deps, incident);
   const proposals = await deps.proposals.listByIncident(incident.id);
   const resolvedRecord = (await deps.audit.append({
     incidentId: incident.id,

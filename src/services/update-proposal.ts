@@ -8,7 +8,7 @@ import { ConflictError } from './ports.js';
  * or a second replica is kept from running an action twice.
  */
 export async function updateProposal(
-  deps: ServiceDeps,
+  deps: Pick<ServiceDeps, 'proposals' | 'clock'>,
   id: string,
   change: (current: Proposal) => Proposal | undefined,
 ): Promise<{ proposal: Proposal | undefined; changed: boolean }> {

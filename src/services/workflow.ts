@@ -14,4 +14,9 @@ export interface Workflow {
   executionStarted(proposalId: string): void;
   /** A run ended (succeeded, failed, refused at the last moment): mitigation, rollback, paging. */
   executionFinished(proposal: { id: string; incidentId: string }): void;
+  /**
+   * Alerts are being stored (a webhook is in flight); call the returned function when they are.
+   * Storing alerts comes first: while they arrive, background work takes a smaller share.
+   */
+  alertsArriving(): () => void;
 }

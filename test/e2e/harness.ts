@@ -77,6 +77,7 @@ export function localBotEnv(dataDir: string, slackUrl: string, ssmEndpoint: stri
 export const TEST_DELIVERY: NonNullable<StartOptions['delivery']> = {
   slackPacing: { updatesPerWindow: Number.MAX_SAFE_INTEGER },
   slackBackoff: { baseMs: 20, maxMs: 200 },
+  slackUpdateSettleMs: 0,
   pagerdutyBackoff: { baseMs: 20, maxMs: 200, rateLimitedMs: 20 },
   leaseMs: 1500,
   pollMs: 200,

@@ -62,7 +62,8 @@ function byTimestampThenSeq(a: AuditRecord | AuditKey, b: AuditRecord | AuditKey
  * whole records of every open incident would be most of the bot's memory after an alert storm.
  */
 interface Tail {
-  last: AuditRecord;
+  /** Undefined for a chain known to be empty (its incident was just created). */
+  last: AuditRecord | undefined;
   recent: Map<string, number>;
 }
 
@@ -72,6 +73,8 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   // It is only ever a guess: the put is conditional on its seq, and any surprise (another replica
   // wrote first, an error) drops the guess and takes the read path, which is the source of truth.
   const tails = new Map<string, Tail>();
+  /** The last append queued per incident, so this process appends to one chain one step at a time. */
+  const appending = new Map<string, Promise<void>>();
 
   function remember(incidentId: string, records: readonly AuditRecord[]): void {
     const newest = records.reduce<AuditRecord | undefined>((a, r) => (!a || r.seq > a.seq ? r : a), undefined);
@@ -79,7 +82,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, number>() };
     tails.delete(incidentId);
     tails.set(incidentId, tail);
-    if (newest.seq >= tail.last.seq) tail.last = newest;
+    if (newest.seq >= (tail.last?.seq ?? 0)) tail.last = newest;
     for (const r of records) tail.recent.set(r.auditId, r.seq);
     while (tail.recent.size > TAIL_RECENT) tail.recent.delete(tail.recent.keys().next().value as string);
     while (tails.size > MAX_TAILS) tails.delete(tails.keys().next().value as string);
@@ -163,23 +166,41 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     }
   }
 
+  /** One append, with the incident's earlier appends in this process already done. */
+  async function appendNow(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
+    const auditId = auditIdFor(entry.incidentId, entry.stepKey);
+    const fast = await appendAfterTail(entry, auditId);
+    if (fast) return fast;
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+      const recent = await partition(entry.incidentId, true, RECENT_WINDOW);
+      remember(entry.incidentId, recent);
+      const already = recent.find((r) => r.auditId === auditId);
+      if (already) return { record: already, created: false };
+      const record = nextRecord(entry, auditId, recent[0]);
+      if (await write(record)) return { record, created: true };
+      // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
+      // of colliding on every next seq in lockstep.
+      await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+    }
+    throw new ConflictError(`audit append for ${entry.incidentId} (${entry.stepKey}) lost the race ${MAX_APPEND_ATTEMPTS} times; try again`);
+  }
+
   return {
-    async append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
-      const auditId = auditIdFor(entry.incidentId, entry.stepKey);
-      const fast = await appendAfterTail(entry, auditId);
-      if (fast) return fast;
-      for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
-        const recent = await partition(entry.incidentId, true, RECENT_WINDOW);
-        remember(entry.incidentId, recent);
-        const already = recent.find((r) => r.auditId === auditId);
-        if (already) return { record: already, created: false };
-        const record = nextRecord(entry, auditId, recent[0]);
-        if (await write(record)) return { record, created: true };
-        // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
-        // of colliding on every next seq in lockstep.
-        await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
-      }
-      throw new ConflictError(`audit append for ${entry.incidentId} (${entry.stepKey}) lost the race ${MAX_APPEND_ATTEMPTS} times; try again`);
+    append(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
+      // One append at a time per incident in this process: concurrent steps of one incident (the
+      // webhook, its processing, a click) would otherwise race each other for the same seq, lose,
+      // and pay a read of the chain each time. Other replicas still race, and the seq condition wins.
+      const previous = appending.get(entry.incidentId) ?? Promise.resolve();
+      const next = previous.then(() => appendNow(entry));
+      const settled = next.then(
+        () => undefined,
+        () => undefined,
+      );
+      appending.set(entry.incidentId, settled);
+      void settled.then(() => {
+        if (appending.get(entry.incidentId) === settled) appending.delete(entry.incidentId);
+      });
+      return next;
     },
 
     async query(q: AuditQuery) {
@@ -195,6 +216,10 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
 
     chain(incidentId) {
       return partition(incidentId, false);
+    },
+
+    beginChain(incidentId) {
+      if (!tails.has(incidentId)) tails.set(incidentId, { last: undefined, recent: new Map() });
     },
 
     after(incidentId, seq, max) {

@@ -2,12 +2,16 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { formatIncidentId } from '../../core/incident.js';
 import type { Incident, IncidentStatus } from '../../core/incident.js';
 import type { GroupClaim, IncidentStore } from '../../services/ports.js';
+import { systemClock } from '../../services/ports.js';
 import { storeCall } from './dynamo-client.js';
 import { batchGetAll, queryAll, scanAll } from './paginate.js';
 import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
 const COUNTER_KEY = 'counter#incident';
+/** Incidents kept in memory for the alert path: at most this many, and this many characters of JSON. */
+const CACHE_ENTRIES = 2000;
+const CACHE_CHARS = 32_000_000;
 const DEFAULT_LIST_LIMIT = 100;
 
 function claimKey(groupKey: string): string {
@@ -38,7 +42,7 @@ function newestFirst(a: Pick<Incident, 'id' | 'openedAt'>, b: Pick<Incident, 'id
  * Incidents and group claims in one table. Every write is a single-item conditional write
  * (dynalite has no transactions): claims by their current owner, incidents by version.
  */
-export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): IncidentStore {
+export function createDynamoIncidentStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): IncidentStore {
   const TableName = tableNames(prefix).incidents;
   // The id counter is a control item, not an incident: it must never appear in a Scan of incidents.
   const CounterTable = tableNames(prefix).controls;
@@ -50,7 +54,37 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
     if (claims.size > 10_000) claims.delete(claims.keys().next().value as string);
   };
 
+  // Incidents this process last read or wrote, newest used last (see IncidentStore.get's `cached`).
+  // `at`: when the store last confirmed it (a read or a write), which `maxAgeMs` is measured from.
+  const cache = new Map<string, { incident: Incident; chars: number; at: number }>();
+  let cachedChars = 0;
+  const remember = (incident: Incident, confirmed = false) => {
+    const previous = cache.get(incident.id);
+    const at = confirmed || !previous ? (confirmed ? clock.now().getTime() : 0) : previous.at;
+    if (previous) {
+      cachedChars -= previous.chars;
+      cache.delete(incident.id);
+    }
+    // An estimate of its size (its alerts are most of it): JSON of the whole would cost more than it saves.
+    const chars = 2000 + Object.keys(incident.alerts).length * 600;
+    cache.set(incident.id, { incident, chars, at });
+    cachedChars += chars;
+    while (cache.size > CACHE_ENTRIES || cachedChars > CACHE_CHARS) {
+      const [oldest, entry] = cache.entries().next().value as [string, { chars: number }];
+      cache.delete(oldest);
+      cachedChars -= entry.chars;
+    }
+  };
+  const forget = (id: string) => {
+    const entry = cache.get(id);
+    if (!entry) return;
+    cachedChars -= entry.chars;
+    cache.delete(id);
+  };
+
   return {
+    remember: (incident) => remember(incident),
+
     async nextId() {
       const out = await storeCall(
         doc.send(
@@ -94,14 +128,20 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
       rememberClaim(claim.groupKey, claim.incidentId);
     },
 
-    async get(id) {
+    async get(id, options) {
+      const known = options?.cached ? cache.get(id) : undefined;
+      if (known && (options?.maxAgeMs === undefined || clock.now().getTime() - known.at <= options.maxAgeMs)) return known.incident;
       const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { pk: id }, ConsistentRead: true })));
-      return out.Item?.['itemType'] === 'incident' ? fromItem(out.Item) : undefined;
+      if (out.Item?.['itemType'] !== 'incident') return undefined;
+      const incident = fromItem(out.Item);
+      remember(incident, true);
+      return incident;
     },
 
     async create(incident) {
       const stored: Incident = { ...incident, version: 1 };
       await storeCall(doc.send(new PutCommand({ TableName, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(pk)' })));
+      remember(stored, true);
       return stored;
     },
 
@@ -118,7 +158,12 @@ export function createDynamoIncidentStore({ doc, prefix }: DynamoStoreOptions): 
             ExpressionAttributeValues: { ':expected': incident.version },
           }),
         ),
-      );
+      ).catch((err: unknown) => {
+        // Someone else wrote it: what this process remembers is out of date.
+        forget(incident.id);
+        throw err;
+      });
+      remember(stored, true);
       return stored;
     },
 

@@ -40,6 +40,11 @@ export interface SlackDeliveryOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** How long a message Slack refused (channel_not_found, not_in_channel…) waits before it is tried again. */
   refusedRetryMs?: number;
+  /**
+   * How long after its first change an incident's messages are checked for an update: changes in a
+   * burst (an alert storm on one incident) then cost one look and one chat.update, not one each.
+   */
+  updateSettleMs?: number;
 }
 
 /** What delivery remembers of one incident (or of CONTROLS) between calls. */
@@ -83,6 +88,7 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
   const pacer = createPacer({ ...DEFAULT_PACING, ...options.pacing });
   const backoff = options.backoff ?? { baseMs: 1000, maxMs: 60_000 };
   const refusedRetryMs = options.refusedRetryMs ?? 10 * 60_000;
+  const updateSettleMs = options.updateSettleMs ?? 1000;
   const entries = new Map<string, Entry>();
   const busyChannels = new Set<string>();
   let active = false;
@@ -468,7 +474,9 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
       }
       // Nothing to update before the root exists: posting it asks for an update check again.
       if (entry.needsUpdate && !entry.state.root.ts) entry.needsUpdate = false;
-      if (entry.needsUpdate && entry.state.root.ts && (!updatable || (entry.updateSince ?? 0) < (updatable.updateSince ?? 0))) updatable = entry;
+      const settled = (entry.updateSince ?? 0) + updateSettleMs;
+      if (entry.needsUpdate && entry.state.root.ts && settled > t) wait = Math.min(wait, settled - t);
+      else if (entry.needsUpdate && entry.state.root.ts && (!updatable || (entry.updateSince ?? 0) < (updatable.updateSince ?? 0))) updatable = entry;
     }
     for (const [channel, entry] of postable) {
       const slot = pacer.postWait(channel, t);
