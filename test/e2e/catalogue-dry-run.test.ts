@@ -23,6 +23,11 @@ describe('each catalogue entry, under DRY_RUN, records the StartAutomationExecut
     expect(records.map((r) => r.details?.request)).toEqual([expectedRequest(entry, proposal.id)]);
   });
 
+  it('paged the on-call when it proposed pausing the failing SNS subscription (page: true), and for no other entry', async () => {
+    const { records } = await h.api<{ records: AuditRecord[] }>('/api/audit?kind=escalation.triggered&n=100');
+    expect(records.map((r) => [r.trigger, r.runbook ?? r.details?.detail])).toEqual([['runbook_pages', 'sns-pause-failing-subscription on sns:order-events']]);
+  });
+
   it('called nothing on SSM', () => {
     expect(h.ssm.calls).toEqual([]);
   });

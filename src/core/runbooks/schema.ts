@@ -65,6 +65,8 @@ export const runbookSchema = z
       .strict()
       .optional(),
     cooldown: durationSchema.optional(),
+    /** true: page the on-call as soon as it is proposed, whatever the severity (the catalogue asks it for some). */
+    page: z.boolean().optional(),
   })
   .strict()
   .superRefine((rb, ctx) => {
