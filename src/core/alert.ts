@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /** Where an alert came from. Runbooks may match on it. */
-export type AlertSource = 'alertmanager' | 'cloudwatch' | 'generic';
+export type AlertSource = 'alertmanager' | 'cloudwatch' | 'eventbridge' | 'generic';
+
+export const ALERT_SOURCES: readonly AlertSource[] = ['alertmanager', 'cloudwatch', 'eventbridge', 'generic'];
 export type AlertStatus = 'firing' | 'resolved';
 
 /**

@@ -5,13 +5,14 @@ import type { ServiceDeps } from './deps.js';
 import { pageSeverity } from './pager.js';
 import { occurrenceKey } from './occurrence-key.js';
 
-export type EscalationReason = 'automation_failed' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'manual';
+export type EscalationReason = 'automation_failed' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'runbook_pages' | 'manual';
 
 const describeReason: Record<EscalationReason, string> = {
   automation_failed: 'automation failed',
   guard_blocked: 'a guard blocked the remediation',
   approval_pending: 'an approval has waited too long',
   no_runbook: 'no runbook matches this critical alert',
+  runbook_pages: 'the proposed runbook pages the on-call (page: true)',
   manual: 'escalated by hand',
 };
 

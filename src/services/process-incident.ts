@@ -89,6 +89,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
       const { created } = await deps.proposals.createIfAbsent(proposal);
       if (created) {
         await recordProposalCreated(deps, proposal, { trigger: alert.source, alertname: alert.name });
+        if (runbook.page) await escalate(deps, incident, 'runbook_pages', { key: proposal.id, detail: `${plan.runbookId} on ${plan.target}` });
         deps.workflow.proposalReady(proposal.id);
       }
     }

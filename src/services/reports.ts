@@ -16,7 +16,7 @@ async function recentActivity(deps: ServiceDeps, days: number): Promise<{ incide
 }
 
 function matchedAlertNames(deps: ServiceDeps, proposals: readonly Proposal[], incidents: readonly Incident[]): Set<string> {
-  const names = new Set(deps.catalogue.runbooks.flatMap((r) => r.match.alertname ?? []));
+  const names = new Set(deps.catalogue.runbooks.flatMap((r) => r.match.flatMap((m) => m.alertname ?? [])));
   const withProposals = new Set(proposals.map((p) => p.incidentId));
   for (const i of incidents) if (withProposals.has(i.id)) for (const a of Object.values(i.alerts)) names.add(a.name);
   return names;

@@ -73,7 +73,7 @@ describe('npm start on the embedded defaults', () => {
     } finally {
       await stop(second.child);
     }
-  });
+  }, 60_000); // two `npm start`s, each compiling src/ first: slow on a shared 2-CPU machine
 
   it('refuses to start on a bad value, naming the variable, with exit code 78', async () => {
     const child = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DRY_RUN: 'perhaps' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -11,19 +11,46 @@ async function copyRunbooks(): Promise<string> {
 }
 
 describe('runbook catalogue', () => {
-  it('loads the shipped runbooks and policy', async () => {
+  /** The catalogue (issue 12): risk and reversibility of each entry's runbook, and its rollback runbook. */
+  const CATALOGUE: [string, 'low' | 'medium' | 'high', boolean, string | undefined][] = [
+    ['asg-scale-out', 'low', true, 'asg-scale-in'],
+    ['ecs-force-new-deployment', 'low', true, 'ecs-rollback-task-definition'],
+    ['lambda-raise-reserved-concurrency', 'medium', true, 'lambda-lower-reserved-concurrency'],
+    ['ec2-stop-start-instance', 'medium', true, 'ec2-start-instance'],
+    ['s3-enable-block-public-access', 'high', false, undefined],
+    ['ebs-snapshot-before-resize', 'low', true, undefined],
+    ['dynamodb-raise-read-capacity', 'medium', true, 'dynamodb-lower-read-capacity'],
+    ['sg-revoke-open-ssh', 'high', false, undefined],
+    ['cloudfront-invalidate-alb-origin', 'medium', true, undefined],
+    ['route53-failover-to-secondary', 'medium', true, 'route53-fail-back'],
+    ['sqs-redrive-dlq', 'medium', true, 'sqs-cancel-dlq-redrive'],
+    ['lambda-raise-sqs-consumer-concurrency', 'medium', true, 'lambda-lower-sqs-consumer-concurrency'],
+    ['sns-pause-failing-subscription', 'medium', true, 'sns-resume-subscription'],
+    ['cloudtrail-restart-logging', 'high', false, undefined],
+    ['iam-disable-stale-access-keys', 'medium', true, 'iam-enable-access-keys'],
+    ['securityhub-record-config-finding', 'low', true, undefined],
+    ['iam-quarantine-principal', 'medium', true, 'iam-release-quarantine'],
+  ];
+
+  it('loads the shipped runbooks and policy: the seventeen entries and their standalone rollbacks', async () => {
     const cat = await loadCatalogue('runbooks', 'runbooks/policy.yaml');
-    expect(cat.runbooks.map((r) => [r.id, r.risk]).sort()).toEqual([
-      ['ec2-stop-start-instance', 'medium'],
-      ['ecs-force-new-deployment', 'low'],
-      ['sg-revoke-open-ssh', 'high'],
-    ]);
-    expect(cat.byId.get('sg-revoke-open-ssh')?.reversible).toBe(false);
+    const rollbacks = CATALOGUE.flatMap(([, , , r]) => (r ? [r] : []));
+    expect(cat.runbooks.map((r) => r.id).sort()).toEqual([...CATALOGUE.map(([id]) => id), ...rollbacks].sort());
+    expect(cat.runbooks.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(CATALOGUE)('%s is %s risk, reversible: %s, and its rollback document is the runbook %s', async (id, risk, reversible, rollback) => {
+    const cat = await loadCatalogue('runbooks', 'runbooks/policy.yaml');
+    const runbook = cat.byId.get(id);
+    expect(runbook).toMatchObject({ risk, reversible });
+    if (!rollback) return;
+    // The rollback runbook runs the same document as the rollback step, and matches no alert by itself.
+    expect(cat.byId.get(rollback)).toMatchObject({ action: { ssm: { document: runbook?.rollback?.ssm?.document } }, match: [] });
   });
 
   it.each([
     ['a bad risk level', (s: string) => s.replace(/^risk: low/m, 'risk: extreme'), 'risk'],
-    ['a template reaching outside labels', (s: string) => s.replace('{{labels.cluster}}/', '{{env.HOME}}/'), 'target'],
+    ['a template reaching outside labels', (s: string) => s.replace('target: "ecs:{{labels.cluster', 'target: "ecs:{{env.HOME'), 'target'],
     ['a broken YAML file', () => 'id: [unclosed', 'ecs-force-new-deployment.yaml'],
   ])('refuses %s, naming the file and the field', async (_label, edit, field) => {
     const dir = await copyRunbooks();

@@ -34,6 +34,29 @@ describe('runbook matching and rendering', () => {
     expect(runbookMatches(runbook, { ...alert, source: 'alertmanager' })).toBe(expected);
   });
 
+  const alternatives = runbookSchema.parse({
+    ...runbook,
+    cooldown: '15m',
+    match: [
+      { alertname: ['ECSServiceTasksBelowDesired'], labels: { cluster: '.+', service: '.+' } },
+      { source: ['cloudwatch'], labels: { metric_name: 'RunningTaskCount', cluster_name: '.+', service_name: '.+' } },
+    ],
+  });
+
+  it.each<[string, { name: string; source: 'alertmanager' | 'cloudwatch'; labels: Record<string, string> }, boolean]>([
+    ['the first alternative', { name: 'ECSServiceTasksBelowDesired', source: 'alertmanager', labels: { cluster: 'a', service: 'b' } }, true],
+    ['the second alternative', { name: 'prod-api-tasks', source: 'cloudwatch', labels: { metric_name: 'RunningTaskCount', cluster_name: 'a', service_name: 'b' } }, true],
+    ['the second alternative from the wrong source', { name: 'x', source: 'alertmanager', labels: { metric_name: 'RunningTaskCount', cluster_name: 'a', service_name: 'b' } }, false],
+    ['neither', { name: 'x', source: 'cloudwatch', labels: { metric_name: 'CPUUtilization', cluster_name: 'a', service_name: 'b' } }, false],
+  ])('with a list of match rules, matches when any one holds: %s', (_label, alert, expected) => {
+    expect(runbookMatches(alternatives, alert)).toBe(expected);
+  });
+
+  it('with an empty match list, matches no alert (a runbook run by hand only)', () => {
+    const byHand = runbookSchema.parse({ ...runbook, cooldown: '15m', match: [] });
+    expect(runbookMatches(byHand, { name: 'ECSServiceTasksBelowDesired', source: 'alertmanager', labels: { cluster: 'a', service: 'b' } })).toBe(false);
+  });
+
   it('renders one single-target plan with the parameters each step declares', () => {
     const result = renderPlan(runbook, { labels: { cluster: 'prod', service: 'api' }, annotations: {} });
     expect(result.ok).toBe(true);
@@ -69,11 +92,15 @@ describe('runbook matching and rendering', () => {
     ['{{ labels.a }}', 'x'],
     ['{{labels.missing}}', ''],
     ['{{labels.__proto__}}', ''],
+    ['{{labels.missing || labels.a}}', 'x'],
+    ['{{labels.a||labels.missing}}', 'x'],
+    ['{{ labels.empty || annotations.b }}', 'y'],
+    ['{{labels.missing || labels.__proto__}}', ''],
   ])('renders template %s as %j', (template, expected) => {
-    expect(renderTemplate(template, { labels: { a: 'x' }, annotations: { b: 'y' } })).toBe(expected);
+    expect(renderTemplate(template, { labels: { a: 'x', empty: '' }, annotations: { b: 'y' } })).toBe(expected);
   });
 
-  it.each([['{{env.HOME}}'], ['{{labels.a'], ['{{process.env}}']])('rejects template %s', (template) => {
+  it.each([['{{env.HOME}}'], ['{{labels.a'], ['{{process.env}}'], ['{{labels.a || env.HOME}}'], ['{{labels.a ||}}']])('rejects template %s', (template) => {
     expect(templateErrors(template).length).toBeGreaterThan(0);
   });
 

@@ -1,5 +1,5 @@
 import type { AlertSource } from '../alert.js';
-import type { Runbook } from './schema.js';
+import type { MatchRule, Runbook } from './schema.js';
 
 export interface MatchInput {
   name: string;
@@ -7,9 +7,12 @@ export interface MatchInput {
   labels: Record<string, string>;
 }
 
-/** Every given part of `match` must hold; label patterns are anchored. */
+/** Some rule of `match` holds: every given part of it; label patterns are anchored. */
 export function runbookMatches(runbook: Runbook, alert: MatchInput): boolean {
-  const { match } = runbook;
+  return runbook.match.some((rule) => ruleMatches(rule, alert));
+}
+
+function ruleMatches(match: MatchRule, alert: MatchInput): boolean {
   if (match.alertname && !match.alertname.includes(alert.name)) return false;
   if (match.source && !match.source.includes(alert.source)) return false;
   for (const [label, pattern] of Object.entries(match.labels ?? {})) {

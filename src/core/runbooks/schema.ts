@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ALERT_SOURCES } from '../alert.js';
+import type { AlertSource } from '../alert.js';
 
 /** `15m`, `30s`, `2h`, `1d` → milliseconds. */
 export const durationSchema = z
@@ -22,6 +24,16 @@ const regexString = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** Every given part must match; label patterns are anchored. */
+const matchRule = z
+  .object({
+    alertname: z.array(z.string().min(1)).min(1).optional(),
+    labels: z.record(regexString).optional(),
+    source: z.array(z.enum(ALERT_SOURCES as [AlertSource, ...AlertSource[]])).min(1).optional(),
+  })
+  .strict()
+  .refine((m) => m.alertname || m.labels, 'match needs at least alertname or labels');
+
 const ssmStep = z
   .object({
     document: z.string().regex(/^[A-Za-z0-9_.-]{3,128}$/, 'expected an SSM document name'),
@@ -34,14 +46,9 @@ export const runbookSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'expected lower-case letters, digits and dashes'),
     title: z.string().min(1),
     version: z.number().int().positive(),
-    match: z
-      .object({
-        alertname: z.array(z.string().min(1)).min(1).optional(),
-        labels: z.record(regexString).optional(),
-        source: z.array(z.enum(['alertmanager', 'cloudwatch', 'generic'])).min(1).optional(),
-      })
-      .strict()
-      .refine((m) => m.alertname || m.labels, 'match needs at least alertname or labels'),
+    // One rule, or a list of alternatives (any may match); an empty list matches no alert, for
+    // runbooks run only by hand (/remediate), such as the standalone rollbacks.
+    match: z.union([matchRule.transform((rule) => [rule]), z.array(matchRule)]),
     risk: z.enum(['low', 'medium', 'high']),
     reversible: z.boolean(),
     action_type: z.string().regex(/^[a-z0-9_-]{1,64}$/),
@@ -58,6 +65,8 @@ export const runbookSchema = z
       .strict()
       .optional(),
     cooldown: durationSchema.optional(),
+    /** true: page the on-call as soon as it is proposed, whatever the severity (the catalogue asks it for some). */
+    page: z.boolean().optional(),
   })
   .strict()
   .superRefine((rb, ctx) => {
@@ -78,3 +87,4 @@ export const runbookSchema = z
 
 export type Runbook = z.output<typeof runbookSchema>;
 export type SsmStep = z.output<typeof ssmStep>;
+export type MatchRule = z.output<typeof matchRule>;

@@ -9,7 +9,10 @@
  * - an `EligibilityCheck` step exists, runs before anything changes state, and has a graceful way
  *   out: `isEnd: true` (an `aws:branch` with no matching choice ends the run there), an
  *   `aws:branch` `Default`, or `onFailure: step:<name>`;
- * - the last step is `ValidateRemediation`;
+ * - the last step that does work is `ValidateRemediation`; in an action document (one with a step
+ *   that changes state) only the three metric steps of `ssm-metric-rule.ts` follow it;
+ * - `CollectDiagnostics` writes the captured state to S3 when `DiagnosticsBucket` is set
+ *   (`ssm-diagnostics-rule.ts`);
  * - every step that changes state has `onFailure: Abort` and `onCancel: Abort`, so a failure or a
  *   cancel stops the run instead of carrying on against a half-changed resource;
  * - every `nextStep`, `step:<name>`, `NextStep` and `Default` names a step of the document;
@@ -22,8 +25,13 @@
  *   (our convention: the script author marks a script that changes anything);
  * - the actions that exist to change things (`STATE_CHANGING_ACTIONS`).
  * `aws:branch`, `aws:assertAwsResourceProperty`, `aws:waitForAwsResourceProperty`, `aws:sleep` and
- * unmarked scripts only read.
+ * unmarked scripts only read; the recording calls (`cloudwatch PutMetricData`, `securityhub
+ * BatchImportFindings`, `sns Publish`) record what a run did and change nothing it acts on.
+ * An action document is one with a step that changes state or records something besides its metric.
  */
+
+import { diagnosticsBucketProblems } from './ssm-diagnostics-rule.js';
+import { isMetricStep, metricProblems, recordingCall } from './ssm-metric-rule.js';
 
 export const DESTRUCTIVE_SCRIPT_MARKER = /^[ \t]*#[ \t]*destructive[ \t]*$/im;
 
@@ -60,6 +68,7 @@ function inputsOf(step: Step): Record<string, unknown> {
 /** Why a step counts as changing state, or undefined when it only reads. */
 export function stateChange(step: { action?: unknown; inputs?: unknown }): string | undefined {
   const inputs = isRecord(step.inputs) ? step.inputs : {};
+  if (recordingCall(step)) return undefined;
   if (step.action === 'aws:executeAwsApi') {
     const api = typeof inputs.Api === 'string' ? inputs.Api : '';
     return READ_ONLY_API.test(api) ? undefined : `calls ${String(inputs.Service ?? '?')} ${api || '(no Api)'}`;
@@ -125,11 +134,11 @@ function checkStep(step: Step, index: number, eligibilityIndex: number): string[
  * An empty list means the document follows them.
  */
 export function checkSsmDocument(name: string, doc: unknown): string[] {
-  const problems = checkDocument(doc);
+  const problems = checkDocument(name, doc);
   return problems.map((p) => `${name}: ${p}`);
 }
 
-function checkDocument(doc: unknown): string[] {
+function checkDocument(name: string, doc: unknown): string[] {
   if (!isRecord(doc)) return ['the document is not a YAML mapping'];
   const problems: string[] = [];
   if (doc.schemaVersion !== '0.3') problems.push(`schemaVersion must be the string '0.3' (Automation), found ${JSON.stringify(doc.schemaVersion ?? null)}`);
@@ -150,9 +159,12 @@ function checkDocument(doc: unknown): string[] {
   }
 
   const first = steps[0] as Step;
-  const last = steps[steps.length - 1] as Step;
+  const work = steps.filter((s) => !isMetricStep(s));
+  const last = work[work.length - 1] ?? first;
   if (first.name !== 'CollectDiagnostics') problems.push(`the first step is ${first.name}; it must be CollectDiagnostics`);
   if (last.name !== 'ValidateRemediation') problems.push(`the last step is ${last.name}; it must be ValidateRemediation`);
+  problems.push(...diagnosticsBucketProblems(name, doc, first.name === 'CollectDiagnostics' ? first : undefined));
+  if (steps.some((s) => stateChange(s) || (recordingCall(s) && !isMetricStep(s)))) problems.push(...metricProblems(name, steps));
 
   const eligibilityIndex = steps.findIndex((s) => s.name === 'EligibilityCheck');
   const eligibility = steps[eligibilityIndex];

@@ -6,6 +6,7 @@ import { parseGenericAlert } from '../../../core/ingest/generic.js';
 import type { IngestResult } from '../../../core/ingest/result.js';
 import type { ServiceDeps } from '../../../services/deps.js';
 import { cloudwatchRoute } from './cloudwatch-alerts.js';
+import { eventbridgeRoute } from './eventbridge-alerts.js';
 import type { CloudWatchIngest } from './cloudwatch-alerts.js';
 import { readJson, storeAndAnswer } from './ingest-answer.js';
 
@@ -38,6 +39,7 @@ export function alertRoutes(deps: ServiceDeps, options: AlertRouteOptions = {}):
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body: larger than ${MAX_BODY_BYTES} bytes`, field: 'body' }, 413) }));
   app.post('/alertmanager', ingestRoute(deps, parseAlertmanagerPayload));
   app.post('/cloudwatch', cloudwatchRoute(deps, options.cloudwatch));
+  app.post('/eventbridge', eventbridgeRoute(deps));
   app.post('/generic', ingestRoute(deps, (body) => parseGenericAlert(body, deps.clock.now().toISOString())));
   return app;
 }

@@ -59,7 +59,8 @@ function hasKey(value: unknown, key: string): boolean {
   return typeof value === 'object' && value !== null && Object.hasOwn(value, key);
 }
 
-async function answerAlarm(c: Context, deps: ServiceDeps, result: CloudWatchResult): Promise<Response> {
+/** Answers one alarm state change: an alert is stored; INSUFFICIENT_DATA is only noted on the alarm's open incident. */
+export async function answerAlarm(c: Context, deps: ServiceDeps, result: CloudWatchResult): Promise<Response> {
   if (!result.ok) return c.json({ error: result.message, field: result.field }, 400);
   if (result.kind === 'alert') return storeAndAnswer(c, deps, [result.alert]);
   const incidentId = await recordInsufficientData(deps, result.alarm);
