@@ -25,6 +25,8 @@ import { createPager } from './adapters/pagerduty/index.js';
 import { createPrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { createHttpApp } from './adapters/http/app.js';
 import { createSnsVerifier } from './adapters/ingest/sns-verifier.js';
+import { operatorSignIn } from './adapters/http/operator-sign-in.js';
+import { countDeliveryFailures } from './adapters/slack/counted-chat.js';
 import type { FetchLike } from './adapters/ingest/sns-verifier.js';
 import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
@@ -62,6 +64,8 @@ export interface StartOptions {
   remoteAddress?: RemoteAddress;
   /** Outbound HTTP for SNS signing certificates and subscription confirmations (tests serve them locally). */
   fetch?: FetchLike;
+  /** How long a token naming an unknown OIDC key waits before the keys are fetched again (default 30 s). */
+  oidcJwksCooldownMs?: number;
 }
 
 export interface RunningBot {
@@ -88,6 +92,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const catalogue = await loadCatalogue(config.RUNBOOKS_DIR, config.POLICY_FILE);
+  const authorityNames = Object.keys(catalogue.policy.authorities);
+  if (!authorityNames.includes(config.OPERATOR_TOKEN_AUTHORITY)) {
+    throw new ConfigError(`invalid configuration: OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${authorityNames.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`);
+  }
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
@@ -105,14 +113,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.AWS_ENDPOINT_URL_SSM ? { endpoint: config.AWS_ENDPOINT_URL_SSM } : {}),
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
   });
-  const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
-
   const metrics = createPrometheusMetrics({
     pagerQueueDepth: () => pager.depth(),
     slackQueueDepth: () => outbox?.depth() ?? 0,
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
+    killSwitches: () => stores.killSwitches.listEngaged(),
+    now: () => clock.now().getTime(),
   });
+  const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep, onRetry: (operation) => metrics.actionRetry(operation) });
   const tasks = createBackgroundTasks(log);
   let outbox: SlackOutbox | undefined;
   let channel = disabledIncidentChannel;
@@ -124,7 +133,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       log: log.child({ component: 'slack-outbox' }),
       ...(options.slackMinIntervalMs !== undefined ? { minIntervalMs: options.slackMinIntervalMs } : {}),
     });
-    channel = createSlackIncidentChannel(outbox);
+    channel = createSlackIncidentChannel(countDeliveryFailures(outbox, (method) => metrics.slackDeliveryFailed(method)));
   }
   const pager = createPager({
     config,
@@ -174,6 +183,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     });
   }
 
+  const shutdown = new AbortController();
   const app = createHttpApp({
     deps,
     audit: stores.audit,
@@ -190,7 +200,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         }
       }),
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
-    ...(config.OPERATOR_TOKEN ? { operatorToken: config.OPERATOR_TOKEN } : {}),
+    operator: operatorSignIn(config, options.oidcJwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.oidcJwksCooldownMs }),
+    shutdown: shutdown.signal,
     ...(slack?.http ? { slack: slack.http } : {}),
     cloudwatch: {
       verifier: createSnsVerifier({ fetch: options.fetch ?? fetch, now: () => clock.now() }),
@@ -242,6 +253,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
+      // Live streams never end by themselves; they would hold server.close() open.
+      shutdown.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       const graceMs = options.shutdownGraceMs ?? 10_000;
       // Waits for `work`, or for the grace period, whichever ends first.

@@ -1,8 +1,16 @@
 /** What the services count. The Prometheus implementation lives in adapters/http. */
 export interface Metrics {
+  /** An alert was stored; also moves the "last alert received" heartbeat. */
   alertReceived(source: string): void;
   incidentOpened(): void;
-  action(outcome: string): void;
+  /** An action finished: `success`, `failure` or `dry_run`, per runbook. */
+  action(outcome: string, runbook: string): void;
+  /** A call to the automation service (SSM) is retried after a transient error. */
+  actionRetry(operation: string): void;
+  /** A Slack call failed for good (after the outbox's own retries). */
+  slackDeliveryFailed(method: string): void;
+  /** A pending approval expired with nobody deciding. */
+  approvalExpired(runbook: string): void;
   auditWrite(seconds: number, ok: boolean): void;
   guardRefused(guard: string): void;
   jobRun(job: string, outcome: 'success' | 'failure' | 'lease_error'): void;
@@ -14,6 +22,9 @@ export const noMetrics: Metrics = {
   alertReceived: () => undefined,
   incidentOpened: () => undefined,
   action: () => undefined,
+  actionRetry: () => undefined,
+  slackDeliveryFailed: () => undefined,
+  approvalExpired: () => undefined,
   auditWrite: () => undefined,
   guardRefused: () => undefined,
   jobRun: () => undefined,

@@ -86,6 +86,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       ...localBotEnv(dataDir, slack.url, ssm.endpoint),
       DRY_RUN: 'false',
       LOG_LEVEL: 'debug',
+      // Tests poll the API far faster than a person; the limit has a test of its own.
+      API_RATE_LIMIT_PER_MINUTE: '100000',
       ...SECRETS,
       ...env,
     },
