@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 
 import { loadConfig, describeMissing, ConfigError } from './config/load-config.js';
@@ -253,12 +254,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
-      // Live streams never end by themselves; they would hold server.close() open.
-      shutdown.abort();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       const graceMs = options.shutdownGraceMs ?? 10_000;
       // Waits for `work`, or for the grace period, whichever ends first.
       const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Live streams never end by themselves; they would hold server.close() open.
+      shutdown.abort();
+      await closeListener(server, graceMs);
       await withinGrace(settle());
       // Pages PagerDuty has not taken by now (it is down, or slow to answer) go into the audit
       // trail as not delivered, so the incident says nobody was paged, rather than only a log line.
@@ -276,6 +277,23 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       await embedded?.close();
     },
   };
+}
+
+/**
+ * Stops listening and waits for requests in flight. Keep-alive connections with no request (a
+ * browser keeps spare ones) would hold server.close() until their timeout, so idle connections are
+ * closed as soon as they are idle; whatever is left when the caller stops waiting is cut.
+ */
+async function closeListener(server: ReturnType<typeof serve>, graceMs: number): Promise<void> {
+  const http = server as Server;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => http.closeIdleConnections?.(), 50);
+  http.closeIdleConnections?.();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  clearInterval(sweep);
+  http.closeAllConnections?.();
 }
 
 /** DATA_DIR/snapshots, or S3 when SNAPSHOT_S3_BUCKET is set. */
