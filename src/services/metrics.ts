@@ -1,7 +1,8 @@
 /** What the services count. The Prometheus implementation lives in adapters/http. */
 export interface Metrics {
-  /** An alert was stored; also moves the "last alert received" heartbeat. */
   alertReceived(source: string): void;
+  /** A delivery of alerts was accepted (redeliveries too): the heartbeat that alerts still arrive. */
+  alertsDelivered(): void;
   incidentOpened(): void;
   /** An action finished: `success`, `failure` or `dry_run`, per runbook. */
   action(outcome: string, runbook: string): void;
@@ -21,6 +22,7 @@ export interface Metrics {
 export const noMetrics: Metrics = {
   alertReceived: () => undefined,
   incidentOpened: () => undefined,
+  alertsDelivered: () => undefined,
   action: () => undefined,
   actionRetry: () => undefined,
   slackDeliveryFailed: () => undefined,

@@ -27,7 +27,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
   const lastAlert = new Gauge({
     name: 'chatops_last_alert_timestamp_seconds',
-    help: 'When this replica last stored an alert (its start time until the first): the heartbeat that alerts still arrive',
+    help: 'When this replica last accepted a delivery of alerts, redeliveries included (its start time until the first): the heartbeat that alerts still arrive',
     registers: [registry],
   });
   // From the start, so "no alert for N hours" also fires for a bot that never received one.
@@ -114,10 +114,8 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   });
   return {
     registry,
-    alertReceived: (source) => {
-      alerts.inc({ source });
-      lastAlert.set(now() / 1000);
-    },
+    alertReceived: (source) => alerts.inc({ source }),
+    alertsDelivered: () => lastAlert.set(now() / 1000),
     incidentOpened: () => incidents.inc(),
     action: (outcome, runbook) => actions.inc({ runbook, outcome }),
     actionRetry: (operation) => retries.inc({ operation }),
