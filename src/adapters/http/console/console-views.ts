@@ -48,13 +48,25 @@ async function showIncident(id) {
   $('incident-chain').className = chain.intact ? 'ok' : 'bad';
 }
 
+/** Reloads at most once a second however fast records arrive: an alert storm must not spend the API rate limit. */
+const pending = { incidents: false, switches: false, incident: null, timer: null };
+function refreshSoon(what, id) {
+  if (what === 'incident') pending.incident = id; else pending[what] = true;
+  pending.timer = pending.timer || setTimeout(() => {
+    const p = Object.assign({}, pending);
+    pending.incidents = false; pending.switches = false; pending.incident = null; pending.timer = null;
+    if (p.incidents) loadIncidents();
+    if (p.switches) loadKillSwitches();
+    if (p.incident && p.incident === currentIncident()) showIncident(p.incident);
+  }, 1000);
+}
+
 function onAuditRecord(r) {
   const line = r.timestamp + '  ' + r.incidentId + '  ' + r.kind + '  ' + r.outcome + '  ' + (r.runbook || '') + ' ' + (r.targetResource || '');
   $('events').prepend(el('li', {}, [line]));
   while ($('events').children.length > 200) $('events').lastChild.remove();
-  if (r.incidentId === 'CONTROLS') loadKillSwitches(); else loadIncidents();
-  const open = currentIncident();
-  if (open && open === r.incidentId) showIncident(open);
+  if (r.incidentId === 'CONTROLS') refreshSoon('switches'); else refreshSoon('incidents');
+  if (r.incidentId === currentIncident()) refreshSoon('incident', r.incidentId);
 }
 
 async function loadKillSwitches() {
