@@ -64,8 +64,14 @@ describe('operator sign-in with OIDC against a local issuer', () => {
     expect(((await res.json()) as { switch: unknown }).switch).toMatchObject({ engaged: false, by: 'operator-token', authority: 'EMERGENCY_OVERRIDE' });
   });
 
+  it('allows a minute of clock skew, and no more', async () => {
+    expect((await call(await idp.token('viewer-3', {}, { expiresIn: -30 }))).status).toBe(200);
+    expect((await call(await idp.token('viewer-3', {}, { expiresIn: -90 }))).status).toBe(401);
+  });
+
   it.each([
     ['an expired token', () => idp.token('sre-7', { roles: ['ON_CALL_SRE'] }, { expiresIn: -3600 }), 'the token has expired'],
+    ['a token not valid for another hour (nbf)', () => idp.token('sre-7', { roles: ['ON_CALL_SRE'], nbf: Math.floor(Date.now() / 1000) + 3600 }), 'claim nbf'],
     ['a token for another audience', () => idp.token('sre-7', { roles: ['ON_CALL_SRE'] }, { audience: 'another-api' }), 'claim aud'],
     ['a token from another issuer', () => idp.token('sre-7', { roles: ['ON_CALL_SRE'] }, { issuer: 'https://evil.example' }), 'claim iss'],
     ['an unsigned token (alg: none)', async () => idp.unsignedToken('sre-7', { roles: ['ON_CALL_SRE'] }), 'HMAC and none are refused'],
@@ -82,10 +88,12 @@ describe('operator sign-in with OIDC against a local issuer', () => {
     expect(await h.bot.deps.killSwitches.listEngaged()).toEqual([]);
   });
 
-  it('follows a key rotation: a token under the new key is accepted once the keys are fetched again; the retired key no longer is', async () => {
+  it('caches the keys, and follows a rotation: a token under the new key is accepted once the keys are fetched again; the retired key no longer is', async () => {
     const before = await idp.token('viewer-2');
     expect((await call(before)).status).toBe(200);
     const fetched = idp.jwksFetches();
+    // Cached: every token so far, accepted or not, was checked against one fetch of the keys.
+    expect(fetched).toBe(1);
     await idp.rotate();
     const after = await idp.token('viewer-2');
     expect((await call(after)).status).toBe(200);
