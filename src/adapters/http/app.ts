@@ -51,7 +51,7 @@ export interface HttpAppOptions {
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** The one HTTP listener (DESIGN §2.3). Business errors become HTTP answers here and only here. */
-export function createHttpApp(options: HttpAppOptions): Hono {
+export function createHttpApp(options: HttpAppOptions): Hono<{ Variables: OperatorVariables }> {
   const { deps, log, operator } = options;
   const app = new Hono<{ Variables: OperatorVariables }>();
 
@@ -124,5 +124,5 @@ export function createHttpApp(options: HttpAppOptions): Hono {
     return c.body(res.body, res.status as 200, res.contentType ? { 'content-type': res.contentType } : {});
   });
 
-  return app as unknown as Hono;
+  return app;
 }
