@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 
 import { loadConfig, describeMissing, ConfigError } from './config/load-config.js';
@@ -22,6 +23,7 @@ import { createPager } from './adapters/pagerduty/index.js';
 import { createPrometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { createHttpApp } from './adapters/http/app.js';
 import { createSnsVerifier } from './adapters/ingest/sns-verifier.js';
+import { operatorSignIn } from './adapters/http/operator-sign-in.js';
 import type { FetchLike } from './adapters/ingest/sns-verifier.js';
 import type { RemoteAddress } from './adapters/http/auth.js';
 import { createAuditLog } from './services/audit-log.js';
@@ -61,6 +63,8 @@ export interface StartOptions {
   remoteAddress?: RemoteAddress;
   /** Outbound HTTP for SNS signing certificates and subscription confirmations (tests serve them locally). */
   fetch?: FetchLike;
+  /** How long a token naming an unknown OIDC key waits before the keys are fetched again (default 30 s). */
+  oidcJwksCooldownMs?: number;
 }
 
 export interface RunningBot {
@@ -89,6 +93,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const catalogue = await loadCatalogue(config.RUNBOOKS_DIR, config.POLICY_FILE);
+  const authorityNames = Object.keys(catalogue.policy.authorities);
+  if (!authorityNames.includes(config.OPERATOR_TOKEN_AUTHORITY)) {
+    throw new ConfigError(`invalid configuration: OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${authorityNames.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`);
+  }
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
@@ -106,15 +114,16 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.AWS_ENDPOINT_URL_SSM ? { endpoint: config.AWS_ENDPOINT_URL_SSM } : {}),
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
   });
-  const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep });
-
   const metrics = createPrometheusMetrics({
     pagerQueueDepth: () => delivery.backlog().pagerduty,
     slackQueueDepth: () => delivery.backlog().slack,
     delivering: () => delivery.delivering(),
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
+    killSwitches: () => stores.killSwitches.listEngaged(),
+    now: () => clock.now().getTime(),
   });
+  const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep, onRetry: (operation) => metrics.actionRetry(operation) });
   // Work after an answer: the workflow's (incidents, proposals, runs), and the adapters' (a click's
   // reply, a job tick), each tracked so settle() and shutdown wait for it.
   const coordinator = createWorkflowCoordinator(log);
@@ -194,6 +203,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     });
   }
 
+  const shutdown = new AbortController();
   const app = createHttpApp({
     deps,
     audit: stores.audit,
@@ -210,7 +220,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
         }
       }),
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
-    ...(config.OPERATOR_TOKEN ? { operatorToken: config.OPERATOR_TOKEN } : {}),
+    operator: operatorSignIn(config, options.oidcJwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.oidcJwksCooldownMs }),
+    shutdown: shutdown.signal,
     ...(slack?.http ? { slack: slack.http } : {}),
     cloudwatch: {
       verifier: createSnsVerifier({ fetch: options.fetch ?? fetch, now: () => clock.now() }),
@@ -263,10 +274,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       stopScheduler();
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       const graceMs = options.shutdownGraceMs ?? 10_000;
       // Waits for `work`, or for the grace period, whichever ends first.
       const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      // Live streams never end by themselves; they would hold server.close() open.
+      shutdown.abort();
+      await closeListener(server, graceMs);
       await withinGrace(settle());
       // What Slack or PagerDuty has not taken yet stays in the store: whichever replica delivers
       // next (this one restarted, or another) sends it. The lease is handed over at once.
@@ -278,6 +291,23 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       await embedded?.close();
     },
   };
+}
+
+/**
+ * Stops listening and waits for requests in flight. Keep-alive connections with no request (a
+ * browser keeps spare ones) would hold server.close() until their timeout, so idle connections are
+ * closed as soon as they are idle; whatever is left when the caller stops waiting is cut.
+ */
+async function closeListener(server: ReturnType<typeof serve>, graceMs: number): Promise<void> {
+  const http = server as Server;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const sweep = setInterval(() => http.closeIdleConnections?.(), 50);
+  http.closeIdleConnections?.();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  clearInterval(sweep);
+  http.closeAllConnections?.();
 }
 
 /** DATA_DIR/snapshots, or S3 when SNAPSHOT_S3_BUCKET is set. */

@@ -119,8 +119,8 @@ export function startDelivery(options: DeliveryOptions): Delivery {
 
   return {
     async idle() {
-      // A driver that has not taken its lease yet has seen nothing: wait for it, briefly.
-      for (let i = 0; i < 200 && drivers.some((d) => !d.isHolding()); i++) await new Promise((r) => setTimeout(r, 10));
+      // Before its first try for the lease a driver has seen nothing yet: wait for that try.
+      await Promise.all(drivers.map((d) => d.ready()));
       await Promise.all([slack?.idle(), pagerduty?.idle()]);
     },
     backlog: () => ({ slack: slack?.backlog() ?? 0, pagerduty: pagerduty?.backlog() ?? 0 }),

@@ -25,6 +25,6 @@ export function describeMissing(config: Config): string[] {
   if (config.PAGERDUTY_ROUTING_KEY && !config.PAGERDUTY_API_TOKEN) missing.push('PAGERDUTY_API_TOKEN unset: /oncall and escalations cannot say who is on call');
   if (config.DRY_RUN) missing.push('DRY_RUN=true: actions are recorded, not executed');
   if (!config.ALERT_WEBHOOK_TOKEN) missing.push('ALERT_WEBHOOK_TOKEN unset: /alerts/* accepts loopback callers only');
-  if (!config.OPERATOR_TOKEN) missing.push('OPERATOR_TOKEN unset: /api/* and /console accept loopback callers only');
+  if (!config.OPERATOR_TOKEN && !config.OIDC_ISSUER) missing.push('OPERATOR_TOKEN and OIDC_ISSUER unset: /api/* and /console accept loopback callers only');
   return missing;
 }

@@ -9,6 +9,13 @@ const bool = (fallback: boolean) =>
 const optionalUrl = z.string().url('expected a URL such as https://example.com').optional();
 const optionalSecret = z.string().min(8, 'expected at least 8 characters').optional();
 
+/** An issuer is trusted for its keys: only over TLS, except on loopback (local issuers, tests). */
+function httpsOrLoopback(value: string): boolean {
+  if (!URL.canParse(value)) return true; // .url() names that problem
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+}
+
 /** DESIGN §2.2. Every variable, validated at start-up; a bad value names the variable. */
 export const configSchema = z
   .object({
@@ -30,6 +37,27 @@ export const configSchema = z
     POLICY_FILE: z.string().min(1).optional(),
     ALERT_WEBHOOK_TOKEN: optionalSecret,
     OPERATOR_TOKEN: optionalSecret,
+    OPERATOR_TOKEN_AUTHORITY: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'expected the name of an authority in the policy file, such as EMERGENCY_OVERRIDE')
+      .default('EMERGENCY_OVERRIDE'),
+    OIDC_ISSUER: z
+      .string()
+      .url('expected the issuer URL, such as https://login.example.com/realms/ops')
+      .refine(httpsOrLoopback, 'expected an https:// URL (http:// only for an issuer on 127.0.0.1, localhost or [::1])')
+      .optional(),
+    OIDC_AUDIENCE: z.string().min(1).max(500, 'expected at most 500 characters').optional(),
+    OIDC_ROLES_CLAIM: z
+      .string()
+      .regex(/^[A-Za-z0-9_:/.#-]{1,200}$/, 'expected a claim name such as roles, groups or realm_access.roles')
+      .default('roles'),
+    OIDC_CLIENT_ID: z.string().min(1).max(500, 'expected at most 500 characters').optional(),
+    API_RATE_LIMIT_PER_MINUTE: z.coerce
+      .number({ invalid_type_error: 'expected a number of requests per minute, such as 100' })
+      .int('expected a whole number of requests per minute')
+      .min(1, 'expected at least 1 request per minute')
+      .max(100_000, 'expected at most 100000 requests per minute')
+      .default(100),
     PAGERDUTY_ROUTING_KEY: z.string().min(20, 'expected a 32-character Events API v2 integration key').optional(),
     PAGERDUTY_API_TOKEN: z.string().min(8).optional(),
     PAGERDUTY_EVENTS_URL: z.string().url().default('https://events.pagerduty.com'),
@@ -41,6 +69,8 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE) ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is required with OIDC_ISSUER: the audience (aud) the bot accepts tokens for' });
+    if (!c.OIDC_ISSUER && (c.OIDC_AUDIENCE || c.OIDC_CLIENT_ID)) ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'is required when OIDC_AUDIENCE or OIDC_CLIENT_ID is set' });
     const slackOn = Boolean(c.SLACK_BOT_TOKEN || c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN);
     if (!slackOn) return;
     if (!c.SLACK_BOT_TOKEN) ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when Slack is configured' });

@@ -73,7 +73,7 @@ export async function beginExecution(deps: ServiceDeps, proposalId: string): Pro
   if (!verdict.allowed && verdict.guard === 'dry_run') {
     const { proposal, changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'dry_run', request, finishedAt: now } : undefined));
     if (!changed || !proposal) return { outcome: 'not_ready', status: proposal?.status ?? 'withdrawn' };
-    deps.metrics.action('dry_run');
+    deps.metrics.action('dry_run', proposal.plan.runbookId);
     await deps.audit.record({ ...auditBase(proposal), kind: 'action.dry_run', stepKey: `dry-run:${proposal.id}`, outcome: 'SKIPPED', details: { request, note: verdict.reason } });
     return { outcome: 'dry_run' };
   }
@@ -90,7 +90,7 @@ async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'fai
     cur.status === 'running' ? { ...cur, ...fields, status, finishedAt: deps.clock.now().toISOString() } : undefined,
   );
   if (!changed || !proposal) return;
-  deps.metrics.action(status === 'succeeded' ? 'success' : 'failure');
+  deps.metrics.action(status === 'succeeded' ? 'success' : 'failure', proposal.plan.runbookId);
   await deps.audit.record({
     ...auditBase(proposal),
     kind: status === 'succeeded' ? 'action.succeeded' : 'action.failed',

@@ -20,6 +20,7 @@ export async function expireIfDue(deps: ServiceDeps, p: Proposal): Promise<boole
     cur.status === 'pending_approval' ? { ...cur, status: 'expired', reason: `no decision within the approval window (${new Date(due).toISOString()})` } : undefined,
   );
   if (changed && proposal) {
+    deps.metrics.approvalExpired(proposal.plan.runbookId);
     await deps.audit.record({
       incidentId: proposal.incidentId,
       kind: 'approval.expired',

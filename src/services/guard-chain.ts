@@ -1,3 +1,4 @@
+import { mentionOf } from '../core/policy/authority.js';
 import { validApprovals } from '../core/policy/approval.js';
 import type { Plan } from '../core/runbooks/plan.js';
 import type { Proposal } from '../core/proposal.js';
@@ -32,7 +33,7 @@ export async function checkKillSwitches(deps: ServiceDeps, plan: Pick<Plan, 'ser
     const engaged = await deps.killSwitches.engaged(killSwitchScopes(plan));
     const sw = engaged[0];
     if (!sw) return { allowed: true };
-    return { allowed: false, guard: 'kill_switch', reason: `kill switch ${sw.scope} is engaged (by <@${sw.by}> at ${sw.at}${sw.reason ? `: ${sw.reason}` : ''})` };
+    return { allowed: false, guard: 'kill_switch', reason: `kill switch ${sw.scope} is engaged (by ${mentionOf(sw.by)} at ${sw.at}${sw.reason ? `: ${sw.reason}` : ''})` };
   } catch (err) {
     return undecided('kill_switch', err);
   }

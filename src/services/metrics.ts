@@ -1,8 +1,15 @@
 /** What the services count. The Prometheus implementation lives in adapters/http. */
 export interface Metrics {
   alertReceived(source: string): void;
+  /** A delivery of alerts was accepted (redeliveries too): the heartbeat that alerts still arrive. */
+  alertsDelivered(): void;
   incidentOpened(): void;
-  action(outcome: string): void;
+  /** An action finished: `success`, `failure` or `dry_run`, per runbook. */
+  action(outcome: string, runbook: string): void;
+  /** A call to the automation service (SSM) is retried after a transient error. */
+  actionRetry(operation: string): void;
+  /** A pending approval expired with nobody deciding. */
+  approvalExpired(runbook: string): void;
   auditWrite(seconds: number, ok: boolean): void;
   guardRefused(guard: string): void;
   jobRun(job: string, outcome: 'success' | 'failure' | 'lease_error'): void;
@@ -17,7 +24,10 @@ export interface Metrics {
 export const noMetrics: Metrics = {
   alertReceived: () => undefined,
   incidentOpened: () => undefined,
+  alertsDelivered: () => undefined,
   action: () => undefined,
+  actionRetry: () => undefined,
+  approvalExpired: () => undefined,
   auditWrite: () => undefined,
   guardRefused: () => undefined,
   jobRun: () => undefined,

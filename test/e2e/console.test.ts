@@ -2,30 +2,53 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import { startFakeOidc } from '../fakes/fake-oidc.js';
+import type { FakeOidc } from '../fakes/fake-oidc.js';
+import { systemPeer } from '../fakes/system-peer.js';
 import { SECRETS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = systemPeer(CHROMIUM, 'chromium');
 
-describe('the operator console in a real browser (Debian chromium)', () => {
+const launch = () => chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+
+/** Whatever the page logs as an error (a CSP violation, a script error) fails the test at the end. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 401|Failed to load resource/.test(msg.text())) errors.push(msg.text());
+  });
+  return errors;
+}
+
+describe.skipIf(!haveChromium)('the operator console in a real browser (Debian chromium)', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
+  let errors: string[];
+  const streamRequests: Record<string, string>[] = [];
 
   beforeAll(async () => {
     h = await startHarness({ DRY_RUN: 'true' });
     await h.postAlert('/alerts/alertmanager', await fixture('ecs-firing.json'));
+    await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'));
     await h.settle();
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launch();
     page = await browser.newPage();
+    errors = watchErrors(page);
+    page.on('request', (req) => {
+      if (req.url().endsWith('/api/events')) streamRequests.push(req.headers());
+    });
   });
   afterAll(async () => {
     await browser?.close();
-    await h.close();
+    await h?.close();
   });
+
+  const rows = () => page.locator('#incidents tr').allTextContents();
 
   it('shows nothing without the operator token, and says why', async () => {
     await page.goto(`${h.bot.url}/console`);
@@ -33,19 +56,130 @@ describe('the operator console in a real browser (Debian chromium)', () => {
     expect(await page.locator('#incidents tr').count()).toBe(0);
   });
 
-  it('lists the incident with its proposed runbook once connected with the token', async () => {
+  it('signs in with the token and lists incidents with their proposed runbooks', async () => {
     await page.fill('#token', SECRETS.OPERATOR_TOKEN);
     await page.click('#connect');
-    await expect.poll(() => page.textContent('#incidents')).toContain('INC-1');
-    const row = await page.textContent('#incidents tr');
-    expect(row).toContain('ecs-force-new-deployment → ecs:prod-cluster/checkout-api: dry_run');
-    await expect.poll(() => page.textContent('#state')).toBe('live');
+    await expect.poll(rows).toHaveLength(2);
+    expect(await page.textContent('#who')).toBe('Signed in as OPERATOR_TOKEN (EMERGENCY_OVERRIDE)');
+    expect((await rows()).find((r) => r.startsWith('INC-1'))).toContain('ecs-force-new-deployment → ecs:prod-cluster/checkout-api: dry_run');
+    await expect.poll(() => page.textContent('#stream-state')).toBe('live');
   });
 
-  it('shows each new audit step live as it happens', async () => {
-    await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'));
+  it.each([
+    ['severity critical', { '#f-severity': 'critical' }, ['INC-2']],
+    ['service checkout-api', { '#f-service': 'checkout-api' }, ['INC-1']],
+    ['status resolved', { '#f-status': 'resolved' }, []],
+    ['opened since a time to come', { '#f-since': '2099-01-01T00:00' }, []],
+    ['opened since long ago', { '#f-since': '2000-01-01T00:00' }, ['INC-2', 'INC-1']],
+  ])('filters by %s', async (_what, fields, expected) => {
+    await page.selectOption('#f-status', '');
+    await page.selectOption('#f-severity', '');
+    await page.fill('#f-service', '');
+    await page.fill('#f-since', '');
+    for (const [selector, value] of Object.entries(fields)) {
+      if (selector === '#f-status' || selector === '#f-severity') await page.selectOption(selector, value);
+      else await page.fill(selector, value);
+    }
+    await page.click('#f-apply');
+    await expect.poll(async () => (await rows()).map((r) => r.split(/\s/)[0]?.slice(0, 5))).toEqual(expected);
+  });
+
+  it('shows an incident page: its alerts, proposals with their plans, the timeline and the chain check', async () => {
+    await page.click('#incidents a[href="#/incidents/INC-2"]');
+    await expect.poll(() => page.textContent('#incident-title')).toMatch(/^INC-2 · open · critical · /);
+    expect(await page.textContent('#incident-alerts')).toContain('EC2InstanceStatusCheckFailed');
+    const proposals = await page.textContent('#incident-proposals');
+    expect(proposals).toContain('ec2-stop-start-instance → ec2:i-0abc123def4567890');
+    expect(proposals).toContain('"document": "ChatOps-EC2StopStartInstance"');
+    expect(await page.textContent('#incident-timeline')).toContain('incident.opened');
+    await expect.poll(() => page.textContent('#incident-chain')).toMatch(/^Audit chain intact \(\d+ records\)$/);
+    expect(await page.isVisible('#list-view')).toBe(false);
+    await page.click('a[href="#/"]');
+    await expect.poll(() => page.isVisible('#list-view')).toBe(true);
+  });
+
+  it('engages and releases a kill switch for a caller allowed to', async () => {
+    expect(await page.isVisible('#ks-form')).toBe(true);
+    await page.fill('#ks-scope', 'service:web');
+    await page.fill('#ks-reason', 'console test');
+    await page.click('#ks-on');
+    await expect.poll(() => page.textContent('#ks-result')).toBe('Kill switch service:web engaged');
+    await expect.poll(() => page.textContent('#killswitches')).toContain('service:web');
+    expect((await h.bot.deps.killSwitches.listEngaged()).map((s) => [s.scope, s.by])).toEqual([['service:web', 'operator-token']]);
+    await page.click('#ks-off');
+    await expect.poll(() => page.textContent('#ks-result')).toBe('Kill switch service:web released');
+    await expect.poll(() => page.isVisible('#ks-none')).toBe(true);
+  });
+
+  it('shows each new audit step live', async () => {
+    await h.postAlert('/alerts/alertmanager', await fixture('sg-firing.json'));
     await h.settle();
-    await expect.poll(() => page.textContent('#events')).toContain('INC-2  incident.opened');
-    await expect.poll(() => page.textContent('#incidents')).toContain('INC-2');
+    await expect.poll(() => page.textContent('#events')).toContain('INC-3  incident.opened');
+    await expect.poll(rows).toHaveLength(3);
+  });
+
+  it('reconnects by itself when the bot restarts, sending Last-Event-ID, and goes on streaming', { timeout: 40_000 }, async () => {
+    const before = streamRequests.length;
+    await h.restart();
+    await expect.poll(() => streamRequests.length, { timeout: 15_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.textContent('#stream-state'), { timeout: 15_000 }).toBe('live');
+    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+$/);
+    await h.postAlert('/alerts/alertmanager', { ...((await fixture('ecs-firing.json')) as object), groupKey: '{}:{alertname="AfterRestart"}' });
+    await h.settle();
+    await expect.poll(() => page.textContent('#events')).toContain('INC-4  incident.opened');
+  });
+
+  it('ran under the CSP without a violation or a script error', () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium)('console sign-in with OIDC (authorization code with PKCE) against a local issuer', () => {
+  let h: Harness;
+  let idp: FakeOidc;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    idp = await startFakeOidc('chatops-api');
+    h = await startHarness({ DRY_RUN: 'true', OPERATOR_TOKEN: '', OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: 'chatops-api', OIDC_CLIENT_ID: 'chatops-console' });
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+    await idp?.close();
+  });
+
+  async function signIn(subject: string, claims: Record<string, unknown>): Promise<{ page: Page; errors: string[] }> {
+    idp.signInAs(subject, claims);
+    const page = await (await browser.newContext()).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${h.bot.url}/console`);
+    await expect.poll(() => page.isVisible('#sso')).toBe(true);
+    await page.click('#sso');
+    await expect.poll(() => page.textContent('#who')).toMatch(/^Signed in as /);
+    return { page, errors };
+  }
+
+  it('signs an on-call SRE in through the issuer and lets them engage a switch', async () => {
+    const { page, errors } = await signIn('sre-7', { preferred_username: 'sam', roles: ['ON_CALL_SRE'] });
+    expect(await page.textContent('#who')).toBe('Signed in as sam (ON_CALL_SRE)');
+    // The code and state are gone from the address bar.
+    expect(new URL(page.url()).search).toBe('');
+    await expect.poll(() => page.textContent('#stream-state')).toBe('live');
+    await page.fill('#ks-scope', 'global');
+    await page.fill('#ks-reason', 'signed in with SSO');
+    await page.click('#ks-on');
+    await expect.poll(() => page.textContent('#ks-result')).toBe('Kill switch global engaged');
+    expect((await h.bot.deps.killSwitches.listEngaged()).map((s) => [s.scope, s.by, s.authority])).toEqual([['global', 'oidc:sre-7', 'ON_CALL_SRE']]);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a viewer the switches but no way to change them', async () => {
+    const { page, errors } = await signIn('viewer-1', { preferred_username: 'vera' });
+    expect(await page.textContent('#who')).toBe('Signed in as vera (read only)');
+    await expect.poll(() => page.textContent('#killswitches')).toContain('global');
+    expect(await page.isVisible('#ks-form')).toBe(false);
+    expect(errors).toEqual([]);
   });
 });

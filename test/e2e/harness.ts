@@ -41,6 +41,8 @@ export interface Harness {
   command(name: string, text: string, userId: string, extra?: { timestampSeconds?: number }): Promise<SlashCommandAck>;
   /** Waits until background work (diagnostics, executions, Slack posts) is done. */
   settle(): Promise<void>;
+  /** Stops the bot and starts it again on the same port, store and fakes (`bot` is then the new one). */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,11 +96,14 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       done();
     },
   });
-  const bot = await startBot({
+  const start = (port?: string) => startBot({
     env: {
       ...localBotEnv(dataDir, slack.url, ssm.endpoint),
+      ...(port ? { PORT: port } : {}),
       DRY_RUN: 'false',
       LOG_LEVEL: 'debug',
+      // Tests poll the API far faster than a person; the limit has a test of its own.
+      API_RATE_LIMIT_PER_MINUTE: '100000',
       ...SECRETS,
       ...env,
     },
@@ -110,9 +115,12 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
     ...options,
     delivery: { ...TEST_DELIVERY, ...options.delivery },
   });
+  let bot = await start();
   const signingSecret = env.SLACK_SIGNING_SECRET ?? SECRETS.SLACK_SIGNING_SECRET;
   return {
-    bot,
+    get bot() {
+      return bot;
+    },
     slack,
     ssm,
     dataDir,
@@ -151,6 +159,11 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       return JSON.parse(raw) as SlashCommandAck;
     },
     settle: () => bot.settle(),
+    async restart() {
+      const port = new URL(bot.url).port;
+      await bot.close();
+      bot = await start(port);
+    },
     async close() {
       await bot.close();
       await slack.close();

@@ -1,26 +1,64 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness } from './harness.js';
+import { SECRETS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 describe('/metrics', () => {
   let h: Harness;
   let text: string;
 
+  const scrape = async () => (await fetch(`${h.bot.url}/metrics`)).text();
+
   beforeAll(async () => {
     h = await startHarness();
+    // Two throttled starts before the third goes through: two retries.
+    h.ssm.script.failNext('StartAutomationExecution', 2, 'ThrottlingException');
+    // The first root message cannot be posted: one Slack delivery failure.
+    h.slack.failNext('chat.postMessage', 'channel_not_found');
     // Low risk: runs at once, claims its 15-minute cooldown and leaves the incident mitigating.
     await h.postAlert('/alerts/alertmanager', JSON.parse(await readFile('test/fixtures/alertmanager/ecs-firing.json', 'utf8')));
     await h.postAlert('/alerts/alertmanager', JSON.parse(await readFile('test/fixtures/alertmanager/ec2-firing.json', 'utf8')));
     await h.settle();
-    text = await (await fetch(`${h.bot.url}/metrics`)).text();
+    text = await scrape();
   });
   afterAll(async () => h.close());
 
-  it('counts alerts received, incidents opened and actions by outcome', () => {
+  it('counts alerts received, incidents opened and actions by runbook and outcome', () => {
     expect(text).toMatch(/^chatops_alerts_received_total\{source="alertmanager"\} 2$/m);
     expect(text).toMatch(/^chatops_incidents_opened_total 2$/m);
-    expect(text).toMatch(/^chatops_actions_total\{outcome="success"\} 1$/m);
+    expect(text).toMatch(/^chatops_actions_total\{runbook="ecs-force-new-deployment",outcome="success"\} 1$/m);
+  });
+
+  it('counts the automation calls retried after a transient error', () => {
+    expect(text).toMatch(/^chatops_action_retries_total\{operation="StartAutomationExecution"\} 2$/m);
+  });
+
+  it('counts Slack calls that failed for good', () => {
+    expect(text).toMatch(/^chatops_slack_delivery_failures_total\{what="root"\} 1$/m);
+  });
+
+  it('keeps the time of the last delivery of alerts, redeliveries included, as a heartbeat', async () => {
+    const lastAlert = (scraped: string) => Number(/^chatops_last_alert_timestamp_seconds (\S+)$/m.exec(scraped)?.[1]);
+    const first = lastAlert(text);
+    expect(first).toBeGreaterThan(Date.parse('2024-01-01') / 1000);
+    expect(first).toBeLessThanOrEqual(Date.now() / 1000);
+    await new Promise((r) => setTimeout(r, 20));
+    // Alertmanager repeats a firing alert every repeat_interval: nothing new is stored, but alerts still arrive.
+    expect((await h.postAlert('/alerts/alertmanager', JSON.parse(await readFile('test/fixtures/alertmanager/ec2-firing.json', 'utf8')))).status).toBe(200);
+    expect(lastAlert(await scrape())).toBeGreaterThan(first);
+  });
+
+  it('shows each engaged kill switch as 1 while it is engaged, and drops it once released', async () => {
+    const post = (state: 'on' | 'off') =>
+      fetch(`${h.bot.url}/api/kill-switches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.OPERATOR_TOKEN}` },
+        body: JSON.stringify({ scope: 'service:checkout-api', state, reason: 'metrics test' }),
+      });
+    expect((await post('on')).status).toBe(200);
+    expect(await scrape()).toMatch(/^chatops_kill_switch_engaged\{scope="service:checkout-api"\} 1$/m);
+    expect((await post('off')).status).toBe(200);
+    expect(await scrape()).not.toMatch(/^chatops_kill_switch_engaged\{/m);
   });
 
   it('shows unresolved incidents by state', () => {

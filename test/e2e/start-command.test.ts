@@ -40,7 +40,9 @@ function stop(child: ChildProcess): Promise<{ code: number | null; signal: NodeJ
   });
 }
 
-describe('npm start on the embedded defaults', () => {
+// Each `npm start` compiles the bot first (prestart): on a busy 2-core machine that alone takes
+// 15 s or more, and the first test starts it twice.
+describe('npm start on the embedded defaults', { timeout: 90_000 }, () => {
   let dataDir: string;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'npm-start-'));

@@ -17,10 +17,12 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
   let store: SharedStore;
   let h: Harness;
   let proposal: Proposal;
+  let storeEndpoint: string;
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can take it away.
     store = await startSharedStore();
+    storeEndpoint = store.env.AWS_ENDPOINT_URL_DYNAMODB;
     h = await startHarness(store.env);
 
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);
@@ -48,10 +50,15 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
     expect(res.status).toBe(503);
   });
 
-  it('reports not ready on /readyz while staying alive on /healthz', async () => {
+  it('reports not ready on /readyz while staying alive on /healthz, without showing where the store is', async () => {
     const ready = await fetch(`${h.bot.url}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { status: string }).status).toBe('not ready');
+    const body = await ready.text();
+    expect(JSON.parse(body)).toEqual({ status: 'not ready', error: 'store unreachable (details in the bot log)' });
+    // /readyz needs no credentials: the store's address and its error stay in the log.
+    const endpoint = new URL(storeEndpoint);
+    expect(body).not.toContain(endpoint.port);
+    expect(body).not.toContain(endpoint.hostname);
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
   });
 

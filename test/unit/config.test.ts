@@ -18,9 +18,27 @@ describe('configuration', () => {
     [{ SLACK_BOT_TOKEN: 'xoxb-1234567890', SLACK_SIGNING_SECRET: 'abcdefghij' }, 'SLACK_INCIDENT_CHANNEL'],
     [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ OIDC_ISSUER: 'https://login.example.com' }, 'OIDC_AUDIENCE'],
+    [{ OIDC_ISSUER: 'http://login.example.com', OIDC_AUDIENCE: 'chatops' }, 'OIDC_ISSUER'],
+    [{ OIDC_ISSUER: 'not a url', OIDC_AUDIENCE: 'chatops' }, 'OIDC_ISSUER'],
+    [{ OIDC_AUDIENCE: 'chatops' }, 'OIDC_ISSUER'],
+    [{ OIDC_CLIENT_ID: 'console' }, 'OIDC_ISSUER'],
+    [{ OIDC_ROLES_CLAIM: 'roles and groups' }, 'OIDC_ROLES_CLAIM'],
+    [{ OPERATOR_TOKEN_AUTHORITY: 'break glass' }, 'OPERATOR_TOKEN_AUTHORITY'],
+    [{ API_RATE_LIMIT_PER_MINUTE: '0' }, 'API_RATE_LIMIT_PER_MINUTE'],
+    [{ API_RATE_LIMIT_PER_MINUTE: 'lots' }, 'API_RATE_LIMIT_PER_MINUTE'],
   ])('stops on %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}: `));
+  });
+
+  it('defaults the operator sign-in settings', () => {
+    expect(loadConfig({})).toMatchObject({ OIDC_ROLES_CLAIM: 'roles', OPERATOR_TOKEN_AUTHORITY: 'EMERGENCY_OVERRIDE', API_RATE_LIMIT_PER_MINUTE: 100 });
+  });
+
+  it.each(['https://login.example.com/realms/ops/', 'http://127.0.0.1:8080', 'http://localhost:8080/issuer'])('accepts the issuer %s (https, or http on loopback)', (issuer) => {
+    // Kept verbatim: the token's iss must equal it exactly (some issuers end in a slash).
+    expect(loadConfig({ OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'chatops' }).OIDC_ISSUER).toBe(issuer);
   });
 
   it('never repeats a secret value in its error', () => {

@@ -82,6 +82,9 @@ export function createDeliveryDriver(options: DeliveryDriverOptions) {
   let watermarkVersion = 0;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
+  let firstTick: () => void = () => undefined;
+  /** Settles once the first try for the lease is done (won or not). */
+  const ready = new Promise<void>((resolve) => (firstTick = resolve));
 
   function pass(incidentId: string, seq: number, record?: AuditRecord): void {
     if ((seen.get(incidentId) ?? 0) >= seq) return;
@@ -152,7 +155,10 @@ export function createDeliveryDriver(options: DeliveryDriverOptions) {
     timer = setTimeout(() => {
       ticking = tick()
         .catch((err: unknown) => log.warn({ err, deliverer: options.name }, 'delivery could not read the store; trying again'))
-        .finally(() => schedule(Math.min(pollMs, leaseMs / 3)));
+        .finally(() => {
+          firstTick();
+          schedule(Math.min(pollMs, leaseMs / 3));
+        });
     }, delayMs);
     timer.unref();
   }
@@ -167,6 +173,8 @@ export function createDeliveryDriver(options: DeliveryDriverOptions) {
       if (holding) pass(record.incidentId, record.seq, record);
     },
     isHolding: () => holding,
+    /** Resolves once this replica has tried for the lease (so `isHolding` means something). */
+    ready: () => ready,
     /** Stops driving; the sink is stopped too (its in-flight work finished). */
     async stop(): Promise<void> {
       stopped = true;

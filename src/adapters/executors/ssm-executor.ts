@@ -20,6 +20,8 @@ export interface SsmExecutorOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). */
   random?: () => number;
+  /** Told of each retry (chatops_action_retries_total). */
+  onRetry?: (operation: string) => void;
 }
 
 /**
@@ -37,11 +39,13 @@ export function createSsmExecutor(options: SsmExecutorOptions): AutomationExecut
         isTransient: isTransientAwsError,
         ...(options.sleep && { sleep: options.sleep }),
         ...(options.random && { random: options.random }),
-        onRetry: ({ attempt, delayMs, error }) =>
+        onRetry: ({ attempt, delayMs, error }) => {
+          options.onRetry?.(operation);
           log.warn(
             { ...fields, operation, attempt, delayMs, error: awsErrorName(error), message: (error as Error).message },
             'transient SSM error, retrying',
-          ),
+          );
+        },
       });
     } catch (error) {
       if (!(error instanceof RetryError)) throw error;

@@ -4,13 +4,32 @@ import type { Logger } from 'pino';
 import type { ServiceDeps } from '../../services/deps.js';
 import type { AuditStore, ControlStore } from '../../services/ports.js';
 import { ConflictError, StoreUnavailableError } from '../../services/ports.js';
+import { recordApiRateLimited } from '../../services/record-api-rate-limited.js';
 import type { SlackHttpReceiver } from '../slack/http-receiver.js';
 import type { RemoteAddress } from './auth.js';
 import { requireToken } from './auth.js';
-import { alertRoutes } from './routes/alerts.js';
+import { apiRateLimit } from './middleware/api-rate-limit.js';
+import { refuseCrossSite } from './middleware/cross-site-guard.js';
+import { limitBody, requireMediaType } from './middleware/request-limits.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import type { OidcVerifier } from './oidc-verifier.js';
+import { authenticateOperator } from './operator-auth.js';
+import type { OperatorVariables } from './operator-auth.js';
+import { ALERT_MAX_BODY_BYTES, alertRoutes } from './routes/alerts.js';
 import type { CloudWatchIngest } from './routes/cloudwatch-alerts.js';
+import { consoleRoutes } from './routes/console.js';
+import { killSwitchApiRoutes } from './routes/kill-switch-api.js';
 import { operatorApiRoutes } from './routes/operator-api.js';
-import { consolePage } from './routes/console-page.js';
+
+/** Operator sign-in: the static token and/or an OIDC issuer; neither means loopback only. */
+export interface OperatorSignIn {
+  token?: string;
+  /** OPERATOR_TOKEN_AUTHORITY. */
+  tokenAuthority: string;
+  oidc?: { verifier: OidcVerifier; issuer: string; audience: string; clientId?: string };
+  /** API_RATE_LIMIT_PER_MINUTE. */
+  ratePerMinute: number;
+}
 
 export interface HttpAppOptions {
   deps: ServiceDeps;
@@ -19,17 +38,22 @@ export interface HttpAppOptions {
   registry: Registry;
   log: Logger;
   alertWebhookToken?: string;
-  operatorToken?: string;
+  operator: OperatorSignIn;
   slack?: SlackHttpReceiver;
   /** SNS signature checks and subscription confirmation for `POST /alerts/cloudwatch`. */
   cloudwatch?: CloudWatchIngest;
   remoteAddress: RemoteAddress;
+  /** Aborted at shutdown: live streams end so the listener can close. */
+  shutdown?: AbortSignal;
 }
 
+/** Bodies other than alerts and Slack's are small JSON documents (a kill switch and its reason). */
+const MAX_BODY_BYTES = 64 * 1024;
+
 /** The one HTTP listener (DESIGN §2.3). Business errors become HTTP answers here and only here. */
-export function createHttpApp(options: HttpAppOptions): Hono {
-  const { deps, log } = options;
-  const app = new Hono();
+export function createHttpApp(options: HttpAppOptions): Hono<{ Variables: OperatorVariables }> {
+  const { deps, log, operator } = options;
+  const app = new Hono<{ Variables: OperatorVariables }>();
 
   app.onError((err, c) => {
     if (err instanceof StoreUnavailableError) {
@@ -45,25 +69,52 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   });
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const issuerOrigin = operator.oidc ? [new URL(operator.oidc.issuer).origin] : [];
+  app.use('*', securityHeaders({ connectSrc: issuerOrigin }));
+  // Before anything reads a body or checks who sent it. /slack/events keeps its own limit.
+  const alertLimit = limitBody(ALERT_MAX_BODY_BYTES);
+  const smallLimit = limitBody(MAX_BODY_BYTES);
+  app.use('*', (c, next) => (c.req.path === '/slack/events' ? next() : c.req.path.startsWith('/alerts/') ? alertLimit(c, next) : smallLimit(c, next)));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok', dryRun: deps.dryRun }));
   app.get('/readyz', async (c) => {
     try {
       await options.controls.ping();
       return c.json({ status: 'ready' });
     } catch (err) {
-      return c.json({ status: 'not ready', error: `store unreachable: ${(err as Error).message}` }, 503);
+      // Unauthenticated: the store's address and error stay in the log.
+      log.warn({ err: (err as Error).message }, 'readiness: store unreachable');
+      return c.json({ status: 'not ready', error: 'store unreachable (details in the bot log)' }, 503);
     }
   });
   app.get('/metrics', async (c) => c.text(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
 
+  if (!options.alertWebhookToken) app.use('/alerts/*', refuseCrossSite('ALERT_WEBHOOK_TOKEN'));
   app.use('/alerts/*', requireToken({ token: options.alertWebhookToken, variable: 'ALERT_WEBHOOK_TOKEN', remoteAddress: options.remoteAddress, challenge: 'Basic' }));
   app.route('/alerts', alertRoutes(deps, options.cloudwatch ? { cloudwatch: options.cloudwatch } : {}));
 
-  const operatorAuth = requireToken({ token: options.operatorToken, variable: 'OPERATOR_TOKEN', remoteAddress: options.remoteAddress, challenge: 'Bearer' });
-  app.use('/api/*', operatorAuth);
-  app.route('/api', operatorApiRoutes(deps, options.audit));
-  // The page itself holds no data; it asks for the token and sends it on every /api call.
-  app.get('/console', (c) => c.html(consolePage()));
+  const loopbackOnly = !operator.token && !operator.oidc;
+  if (loopbackOnly) {
+    app.use('/api/*', refuseCrossSite('OPERATOR_TOKEN or OIDC_ISSUER'));
+    app.use('/console', refuseCrossSite('OPERATOR_TOKEN or OIDC_ISSUER'));
+    app.use('/console/*', refuseCrossSite('OPERATOR_TOKEN or OIDC_ISSUER'));
+  }
+  app.use('/api/*', requireMediaType(['application/json']));
+  app.use(
+    '/api/*',
+    authenticateOperator({
+      ...(operator.token ? { token: operator.token } : {}),
+      ...(operator.oidc ? { oidc: operator.oidc.verifier } : {}),
+      tokenAuthority: operator.tokenAuthority,
+      policy: () => deps.catalogue.policy,
+      remoteAddress: options.remoteAddress,
+      log,
+    }),
+  );
+  app.use('/api/*', apiRateLimit({ perMinute: operator.ratePerMinute, now: () => deps.clock.now().getTime(), onBurst: (client, path) => recordApiRateLimited(deps, client, path, operator.ratePerMinute) }));
+  app.route('/api', operatorApiRoutes(deps, options.audit, options.shutdown));
+  app.route('/api', killSwitchApiRoutes(deps));
+  app.route('/console', consoleRoutes({ log, ...(operator.oidc ? { oidc: operator.oidc } : {}) }));
 
   const slack = options.slack;
   app.post('/slack/events', async (c) => {

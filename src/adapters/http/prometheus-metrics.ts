@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Metrics } from '../../services/metrics.js';
+import type { KillSwitch } from '../../services/ports.js';
 
 export interface PrometheusMetricsOptions {
   defaultMetrics?: boolean;
@@ -13,15 +14,45 @@ export interface PrometheusMetricsOptions {
   incidentsByState?: () => Promise<Record<string, number>>;
   /** Active cooldowns with their remaining seconds, read from the store at each scrape. */
   cooldowns?: () => Promise<{ runbook: string; target: string; remainingSeconds: number }[]>;
+  /** Engaged kill switches, read from the store at each scrape (so every replica shows every switch). */
+  killSwitches?: () => Promise<KillSwitch[]>;
+  /** Milliseconds since the epoch, for the last-alert heartbeat. */
+  now?: () => number;
 }
 
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
-export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth, slackQueueDepth, delivering, incidentsByState, cooldowns }: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
+export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
+  const { defaultMetrics = true, pagerQueueDepth, slackQueueDepth, delivering, incidentsByState, cooldowns, killSwitches } = options;
+  const now = options.now ?? Date.now;
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
   const alerts = new Counter({ name: 'chatops_alerts_received_total', help: 'Alerts accepted and stored, by source', labelNames: ['source'], registers: [registry] });
+  const lastAlert = new Gauge({
+    name: 'chatops_last_alert_timestamp_seconds',
+    help: 'When this replica last accepted a delivery of alerts, redeliveries included (its start time until the first): the heartbeat that alerts still arrive',
+    registers: [registry],
+  });
+  // From the start, so "no alert for N hours" also fires for a bot that never received one.
+  lastAlert.set(now() / 1000);
   const incidents = new Counter({ name: 'chatops_incidents_opened_total', help: 'Incidents opened', registers: [registry] });
-  const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by outcome', labelNames: ['outcome'], registers: [registry] });
+  const actions = new Counter({ name: 'chatops_actions_total', help: 'Actions finished, by runbook and outcome (success, failure, dry_run)', labelNames: ['runbook', 'outcome'], registers: [registry] });
+  const retries = new Counter({ name: 'chatops_action_retries_total', help: 'Automation (SSM) calls retried after a transient error, by operation', labelNames: ['operation'], registers: [registry] });
+  const expiredApprovals = new Counter({ name: 'chatops_approvals_expired_total', help: 'Pending approvals that expired with nobody deciding, by runbook', labelNames: ['runbook'], registers: [registry] });
+  if (killSwitches) {
+    new Gauge({
+      name: 'chatops_kill_switch_engaged',
+      help: 'Kill switches engaged (1 while engaged), by scope; read from the store at each scrape',
+      labelNames: ['scope'],
+      registers: [registry],
+      async collect() {
+        // A store that does not answer leaves the last values; /readyz reports the outage.
+        const engaged = await killSwitches().catch(() => undefined);
+        if (!engaged) return;
+        this.reset();
+        for (const sw of engaged) this.set({ scope: sw.scope }, 1);
+      },
+    });
+  }
   const guards = new Counter({ name: 'chatops_guard_refusals_total', help: 'Actions refused by a guard, by guard', labelNames: ['guard'], registers: [registry] });
   const jobRuns = new Counter({ name: 'chatops_job_runs_total', help: 'Scheduled job ticks run by this replica, by job and outcome', labelNames: ['job', 'outcome'], registers: [registry] });
   const slackCalls = new Counter({ name: 'chatops_slack_calls_total', help: 'Slack Web API calls made by delivery, by method and outcome (ok, rate_limited, unknown, refused)', labelNames: ['method', 'outcome'], registers: [registry] });
@@ -90,14 +121,18 @@ export function createPrometheusMetrics({ defaultMetrics = true, pagerQueueDepth
     name: 'chatops_audit_write_seconds',
     help: 'Latency of audit appends (hash-chained conditional puts)',
     labelNames: ['ok'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    // 0.2 is the SLO's threshold (p95 < 200 ms): the rules count writes under it exactly.
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
   return {
     registry,
     alertReceived: (source) => alerts.inc({ source }),
+    alertsDelivered: () => lastAlert.set(now() / 1000),
     incidentOpened: () => incidents.inc(),
-    action: (outcome) => actions.inc({ outcome }),
+    action: (outcome, runbook) => actions.inc({ runbook, outcome }),
+    actionRetry: (operation) => retries.inc({ operation }),
+    approvalExpired: (runbook) => expiredApprovals.inc({ runbook }),
     auditWrite: (seconds, ok) => auditWrites.observe({ ok: String(ok) }, seconds),
     guardRefused: (guard) => guards.inc({ guard }),
     jobRun: (job, outcome) => jobRuns.inc({ job, outcome }),

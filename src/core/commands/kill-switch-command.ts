@@ -11,7 +11,8 @@ export type KillSwitchCommand =
   | { ok: true; op: 'on' | 'off'; scope: string; reason: string; abortRunning: boolean }
   | { ok: false; message: string };
 
-const SCOPE = /^(global|service:[A-Za-z0-9_.:/-]{1,128}|action:[a-z0-9_-]{1,64})$/;
+/** `global`, `service:<name>` or `action:<type>`: the one grammar of scopes, for Slack and the API. */
+export const KILL_SWITCH_SCOPE = /^(global|service:[A-Za-z0-9_.:/-]{1,128}|action:[a-z0-9_-]{1,64})$/;
 
 /** Parses the text after `/kill-switch`. Anything malformed gets the usage, never a trace. */
 export function parseKillSwitchCommand(text: string): KillSwitchCommand {
@@ -21,7 +22,7 @@ export function parseKillSwitchCommand(text: string): KillSwitchCommand {
   if (!op || op === 'status') return words.length <= 1 ? { ok: true, op: 'status' } : { ok: false, message: `\`status\` takes no arguments.\n${KILL_SWITCH_USAGE}` };
   if (op !== 'on' && op !== 'off') return { ok: false, message: `Unknown subcommand \`${(rawOp ?? '').slice(0, 40)}\`.\n${KILL_SWITCH_USAGE}` };
   if (!scope) return { ok: false, message: `\`${op}\` needs a scope.\n${KILL_SWITCH_USAGE}` };
-  if (!SCOPE.test(scope)) return { ok: false, message: `\`${scope.slice(0, 80)}\` is not a scope.\n${KILL_SWITCH_USAGE}` };
+  if (!KILL_SWITCH_SCOPE.test(scope)) return { ok: false, message: `\`${scope.slice(0, 80)}\` is not a scope.\n${KILL_SWITCH_USAGE}` };
   const abortRunning = rest.includes('--abort-running');
   if (abortRunning && op === 'off') return { ok: false, message: `--abort-running only goes with \`on\`.\n${KILL_SWITCH_USAGE}` };
   const reason = rest.filter((w) => w !== '--abort-running').join(' ').slice(0, 500);

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { parseAlertmanagerPayload } from '../../../core/ingest/alertmanager.js';
 import { parseGenericAlert } from '../../../core/ingest/generic.js';
 import type { IngestResult } from '../../../core/ingest/result.js';
@@ -9,10 +8,12 @@ import { cloudwatchRoute } from './cloudwatch-alerts.js';
 import { eventbridgeRoute } from './eventbridge-alerts.js';
 import type { CloudWatchIngest } from './cloudwatch-alerts.js';
 import { readJson, storeAndAnswer } from './ingest-answer.js';
+import { requireMediaType } from '../middleware/request-limits.js';
 
 // Alertmanager sends a whole group in one request and does not retry a 4xx: refusing a large but
-// real payload would lose its alerts. 16 MB holds thousands of alerts and still bounds memory.
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
+// real payload would lose its alerts. A payload may hold 1,000 alerts (the parser's limit) of a few
+// KB each; 16 MiB holds that with room to spare and still bounds memory. The app applies it.
+export const ALERT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Answers honestly: 2xx only once every alert is durably stored; 400 naming the field for a
@@ -36,10 +37,11 @@ export interface AlertRouteOptions {
 
 export function alertRoutes(deps: ServiceDeps, options: AlertRouteOptions = {}): Hono {
   const app = new Hono();
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `body: larger than ${MAX_BODY_BYTES} bytes`, field: 'body' }, 413) }));
-  app.post('/alertmanager', ingestRoute(deps, parseAlertmanagerPayload));
-  app.post('/cloudwatch', cloudwatchRoute(deps, options.cloudwatch));
-  app.post('/eventbridge', eventbridgeRoute(deps));
-  app.post('/generic', ingestRoute(deps, (body) => parseGenericAlert(body, deps.clock.now().toISOString())));
+  const json = requireMediaType(['application/json']);
+  app.post('/alertmanager', json, ingestRoute(deps, parseAlertmanagerPayload));
+  // SNS posts its JSON as text/plain unless the subscription's delivery policy says otherwise.
+  app.post('/cloudwatch', requireMediaType(['application/json', 'text/plain']), cloudwatchRoute(deps, options.cloudwatch));
+  app.post('/eventbridge', json, eventbridgeRoute(deps));
+  app.post('/generic', json, ingestRoute(deps, (body) => parseGenericAlert(body, deps.clock.now().toISOString())));
   return app;
 }

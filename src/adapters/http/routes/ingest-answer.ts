@@ -17,6 +17,7 @@ export async function readJson(c: Context): Promise<{ ok: true; value: unknown }
 /** Stores the alerts and answers 200 with the incidents they landed in; a store failure throws (503 at the edge). */
 export async function storeAndAnswer(c: Context, deps: ServiceDeps, alerts: readonly Alert[]): Promise<Response> {
   const results = await ingestAlerts(deps, alerts);
+  deps.metrics.alertsDelivered();
   const incidents = [...new Set(results.map((r) => r.incidentId).filter(Boolean))];
   return c.json({ accepted: alerts.length, incidents }, 200);
 }

@@ -3,45 +3,61 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { verifyChain } from '../../../core/audit.js';
 import type { AuditRecord } from '../../../core/audit.js';
+import { searchAudit } from '../../../services/audit-search.js';
 import type { ServiceDeps } from '../../../services/deps.js';
 import type { AuditStore } from '../../../services/ports.js';
+import type { OperatorVariables } from '../operator-auth.js';
+import { badInput } from './bad-input.js';
+
+const isoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 time such as 2026-01-01T00:00:00Z')
+  .transform((s) => new Date(s).toISOString());
 
 const auditQuery = z
   .object({
     kind: z.string().max(100).optional(),
     alertname: z.string().max(200).optional(),
     incident: z.string().max(40).optional(),
-    since: z
-      .string()
-      .refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 time such as 2026-01-01T00:00:00Z')
-      .transform((s) => new Date(s).toISOString())
-      .optional(),
+    since: isoTime.optional(),
     contains: z.string().max(200).optional(),
     n: z.coerce.number({ invalid_type_error: 'expected a number' }).int('expected a whole number').min(1).max(1000).optional(),
   })
   .strict();
 
 const incidentQuery = z
-  .object({ status: z.enum(['open', 'acknowledged', 'mitigating', 'resolved']).optional(), limit: z.coerce.number().int().min(1).max(500).optional() })
+  .object({
+    status: z.enum(['open', 'acknowledged', 'mitigating', 'resolved'], { errorMap: () => ({ message: 'expected open, acknowledged, mitigating or resolved' }) }).optional(),
+    service: z.string().max(200).optional(),
+    severity: z.string().max(50).optional(),
+    since: isoTime.optional(),
+    limit: z.coerce.number({ invalid_type_error: 'expected a number' }).int('expected a whole number').min(1).max(500).optional(),
+  })
   .strict();
 
-function badQuery(error: z.ZodError): { error: string; field: string } {
-  const issue = error.issues[0];
-  const field = issue?.path.join('.') || 'query';
-  return { error: `${field}: ${issue?.message ?? 'invalid'}`, field };
-}
+const badQuery = (error: z.ZodError) => badInput(error, 'query');
 
 /** `/api/*`: incidents with their timeline, the audit trail, its verification and the live stream. */
-export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore): Hono {
-  const app = new Hono();
+export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore, shutdown?: AbortSignal): Hono<{ Variables: OperatorVariables }> {
+  const app = new Hono<{ Variables: OperatorVariables }>();
+
+  app.get('/me', (c) => {
+    const { id, display, authorities } = c.var.operator;
+    const { engage, release } = deps.catalogue.policy.kill_switch;
+    return c.json({ id, name: display, authorities, may: { engageKillSwitch: authorities.some((a) => engage.includes(a)), releaseKillSwitch: authorities.some((a) => release.includes(a)) } });
+  });
 
   app.get('/incidents', async (c) => {
     const q = incidentQuery.safeParse(c.req.query());
     if (!q.success) return c.json(badQuery(q.error), 400);
-    const filter: { status?: ['open' | 'acknowledged' | 'mitigating' | 'resolved']; limit?: number } = {};
-    if (q.data.status) filter.status = [q.data.status];
-    if (q.data.limit) filter.limit = q.data.limit;
-    const incidents = await deps.incidents.list(filter);
+    const { status, service, severity, since } = q.data;
+    const limit = q.data.limit ?? 100;
+    const narrowed = service !== undefined || severity !== undefined || since !== undefined;
+    // Filters other than status apply to the newest 500, so a narrow filter still finds `limit`.
+    const listed = await deps.incidents.list({ ...(status ? { status: [status] } : {}), limit: narrowed ? 500 : limit });
+    const incidents = listed
+      .filter((i) => (service === undefined || i.service === service) && (severity === undefined || i.severity === severity) && (since === undefined || Date.parse(i.openedAt) >= Date.parse(since)))
+      .slice(0, limit);
     const withProposals = await Promise.all(incidents.map(async (incident) => ({ ...incident, proposals: await deps.proposals.listByIncident(incident.id) })));
     return c.json({ incidents: withProposals });
   });
@@ -57,7 +73,7 @@ export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore): Hono {
   app.get('/audit', async (c) => {
     const q = auditQuery.safeParse(c.req.query());
     if (!q.success) return c.json(badQuery(q.error), 400);
-    return c.json({ records: await audit.query(q.data) });
+    return c.json({ records: await searchAudit(audit, q.data) });
   });
 
   app.get('/audit/verify', async (c) => {
@@ -76,9 +92,12 @@ export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore): Hono {
         queue.push(record);
         wake?.();
       });
+      // At shutdown every stream ends, so the listener can close; the console reconnects elsewhere.
+      const stop = () => wake?.();
+      shutdown?.addEventListener('abort', stop);
       stream.onAbort(unsubscribe);
       await stream.writeSSE({ event: 'ready', data: '{}' });
-      while (!stream.aborted) {
+      while (!stream.aborted && !shutdown?.aborted) {
         const next = queue.shift();
         if (next) {
           await stream.writeSSE({ event: 'audit', id: `${next.incidentId}:${next.seq}`, data: JSON.stringify(next) });
@@ -90,8 +109,10 @@ export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore): Hono {
           setTimeout(resolve, 15_000).unref();
         });
         wake = undefined;
-        if (queue.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
+        if (queue.length === 0 && !stream.aborted && !shutdown?.aborted) await stream.write(': keep-alive\n\n');
       }
+      if (shutdown?.aborted && !stream.aborted) await stream.writeSSE({ event: 'closing', data: JSON.stringify({ reason: 'the bot is shutting down; reconnect' }) });
+      shutdown?.removeEventListener('abort', stop);
       unsubscribe();
     }),
   );

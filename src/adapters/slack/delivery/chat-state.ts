@@ -13,8 +13,9 @@ export interface TrackedMessage {
   postingSince?: string;
   /** Digest of the content last shown, so an update goes out only when something changed. */
   hash?: string;
-  /** Slack refused it (channel_not_found, not_in_channel…): audited once, tried again later. */
+  /** Slack refused it (channel_not_found, not_in_channel…): audited once, tried again after a while. */
   refused?: string;
+  refusedAt?: string;
 }
 
 /** How far an incident's (or the CONTROLS partition's) chat has got. Stored as `chat#<id>`. */

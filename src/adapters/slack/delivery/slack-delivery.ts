@@ -266,9 +266,11 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
       case 'refused':
         delete message.postingSince;
         if (message.refused !== outcome.code) await refused(entry, what, outcome.code, { key: post.key.payload });
+        // Given up on for now, and said so: the repair pass tries it again after refusedRetryMs
+        // (the bot invited to the channel since, say).
         message.refused = outcome.code;
+        message.refusedAt = clock.now().toISOString();
         await save(entry);
-        entry.retryAt = now() + refusedRetryMs;
         return 'refused';
     }
   }
@@ -288,11 +290,12 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
 
   async function postRoot(entry: Entry): Promise<boolean> {
     const state = entry.state as ChatState;
+    if (state.root.refused && now() - Date.parse(state.root.refusedAt ?? '') < refusedRetryMs) return false;
     const current = await view(entry.id);
     if (!current) return false;
     const result = await postOnce(entry, state.root, 'root', { key: rootKey(entry.id), render: () => rootMessage(current) });
     if (result === 'posted') wantUpdate(entry); // the state may have moved on while it was posted
-    return true;
+    return result !== 'refused';
   }
 
   async function serveThread(entry: Entry): Promise<boolean> {

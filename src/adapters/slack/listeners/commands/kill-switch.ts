@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseKillSwitchCommand } from '../../../../core/commands/kill-switch-command.js';
+import { slackOperator } from '../../../../core/policy/authority.js';
 import { killSwitchStatus, setKillSwitch } from '../../../../services/kill-switch.js';
 import type { SlackListenerContext } from '../context.js';
 
@@ -24,13 +25,13 @@ export function killSwitchCommand(ctx: SlackListenerContext) {
         return;
       }
       const actor = { userId: command.user_id, usergroups: await ctx.usergroupsOf(command.user_id) };
-      const reply = await setKillSwitch(ctx.deps, actor, parsed);
+      const reply = await setKillSwitch(ctx.deps, slackOperator(ctx.deps.catalogue.policy, actor), parsed);
       await ack({ response_type: 'ephemeral', text: reply.message });
       if (reply.abort) {
         const abort = reply.abort;
         await ctx.track(`kill-switch-abort:${parsed.scope}`, async () => {
           const summary = await abort();
-          await ctx.notifyUser(command.channel_id, command.user_id, summary);
+          await ctx.notifyUser(command.channel_id, command.user_id, summary.message);
         });
       }
     } catch (err) {
