@@ -168,7 +168,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       apiUrl: config.SLACK_API_URL,
       log,
       now: () => clock.now().getTime(),
-      context: { deps, audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      context: { deps, audit: stores.audit, drafts: stores.remediationDrafts, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+      replays: stores.replays,
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });

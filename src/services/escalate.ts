@@ -29,14 +29,15 @@ async function onCallDetails(deps: ServiceDeps): Promise<Pick<OnCall, 'name' | '
 
 /**
  * Pages the on-call for an incident: one PagerDuty trigger per (incident, reason, key), audited
- * and said in the thread with who is on call. Paging is queued: this returns at once.
+ * and said in the thread with who is on call. Paging is queued: this returns at once, with false
+ * when this (incident round, reason, key) had already escalated.
  */
 export async function escalate(
   deps: ServiceDeps,
   incident: Incident,
   reason: EscalationReason,
   opts: { key?: string; operator?: string; authority?: string; detail?: string } = {},
-): Promise<void> {
+): Promise<boolean> {
   const stepKey = `escalation:${incident.round}:${reason}:${opts.key ?? ''}`;
   const onCall = await onCallDetails(deps);
   const { created } = await deps.audit.append({
@@ -56,7 +57,8 @@ export async function escalate(
     },
   });
   // A retried step (same stepKey) finds the record already written: page only once.
-  if (!created || !deps.pager.enabled) return;
+  if (!created) return false;
+  if (!deps.pager.enabled) return true;
   deps.metrics.escalation(reason, 'queued');
   deps.pager.trigger({
     incidentId: incident.id,
@@ -66,6 +68,7 @@ export async function escalate(
     component: incident.service,
     customDetails: { incident: incident.id, reason, detail: opts.detail, alerts: Object.values(incident.alerts).map((a) => a.name) },
   });
+  return true;
 }
 
 /**
@@ -91,8 +94,8 @@ export type EscalationReply = { ok: boolean; message: string };
 
 /**
  * The Escalate button: anyone holding any authority in the policy may page the on-call by hand;
- * anyone else is refused, and the refusal is audited. Each click is its own escalation (keyed by
- * time); PagerDuty folds them into the incident's one PagerDuty incident (same dedup_key).
+ * anyone else is refused, and the refusal is audited. It pages once per incident round: further
+ * clicks (five people clicking, a replayed click) find the escalation recorded and page nobody.
  */
 export async function escalateByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<EscalationReply> {
   const incident = await deps.incidents.get(incidentId);
@@ -113,7 +116,8 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
     return { ok: false, message: `Refused: ${reason}.` };
   }
   if (incident.status === 'resolved') return { ok: false, message: `Nothing to escalate: ${incident.id} is resolved.` };
-  await escalate(deps, incident, 'manual', { operator: actor.userId, authority, key: deps.clock.now().toISOString() });
+  const first = await escalate(deps, incident, 'manual', { operator: actor.userId, authority });
+  if (deps.pager.enabled && !first) return { ok: true, message: `Already escalated: the on-call was paged for ${incident.id} in this round, so nobody was paged again. The thread says who is on call.` };
   if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
   return { ok: true, message: `Paged the on-call for ${incident.id}. The thread says who is on call.` };
 }

@@ -2,12 +2,22 @@ import type { AuditRecord } from '../core/audit.js';
 import type { Incident } from '../core/incident.js';
 import type { Proposal } from '../core/proposal.js';
 import type { Runbook } from '../core/runbooks/schema.js';
+import type { Calibration, WeeklyReport } from '../core/reports.js';
 
 /** An incident as the chat shows it: the incident and its proposals. */
 export interface IncidentView {
   incident: Incident;
   proposals: Proposal[];
 }
+
+/**
+ * A message to the whole channel, outside any incident. Typed rather than text, so the adapter
+ * escapes what people typed (a kill switch's reason) and keeps it within Slack's limits.
+ */
+export type Announcement =
+  | { kind: 'kill_switch'; scope: string; engaged: boolean; by: string; reason?: string }
+  | { kind: 'weekly_report'; report: WeeklyReport }
+  | { kind: 'calibration'; report: WeeklyReport; calibration: Calibration[] };
 
 /**
  * Where incidents are shown: the Slack root message and its thread. Services speak in domain
@@ -21,9 +31,8 @@ export interface IncidentChannel {
   postStep(view: IncidentView, record: AuditRecord): Promise<void>;
   postProposal(view: IncidentView, proposal: Proposal, runbook: Runbook | undefined): Promise<string>;
   updateProposal(view: IncidentView, proposal: Proposal, runbook: Runbook | undefined): Promise<void>;
-  notifyUser(channel: string, user: string, text: string, threadTs?: string): Promise<void>;
   /** A message to the whole channel, outside any incident (kill switches, reports). */
-  announce(channel: string, text: string): Promise<void>;
+  announce(channel: string, announcement: Announcement): Promise<void>;
 }
 
 export const disabledIncidentChannel: IncidentChannel = {
@@ -33,6 +42,5 @@ export const disabledIncidentChannel: IncidentChannel = {
   postStep: async () => undefined,
   postProposal: async () => '',
   updateProposal: async () => undefined,
-  notifyUser: async () => undefined,
   announce: async () => undefined,
 };

@@ -3,6 +3,8 @@ import { authorityFor } from '../core/policy/authority.js';
 import type { Actor } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { occurrenceKey } from './occurrence-key.js';
+import type { Announcement } from './incident-channel.js';
+import type { KillSwitch } from './ports.js';
 
 /** Audit partition for controls that belong to no incident (kill switches). */
 export const CONTROLS_AUDIT = 'CONTROLS';
@@ -14,11 +16,9 @@ export interface KillSwitchReply {
   abort?: () => Promise<string>;
 }
 
-export async function killSwitchStatus(deps: ServiceDeps): Promise<string> {
-  const engaged = await deps.killSwitches.listEngaged();
-  if (engaged.length === 0) return 'No kill switch is engaged: actions may run (subject to the other guards).';
-  const lines = engaged.map((s) => `• \`${s.scope}\`: engaged by <@${s.by}> (${s.authority}) at ${s.at}${s.reason ? `: ${s.reason}` : ''}`);
-  return `*Engaged kill switches*\n${lines.join('\n')}`;
+/** `/kill-switch status`: every engaged switch (the Slack adapter renders them). */
+export async function killSwitchStatus(deps: Pick<ServiceDeps, 'killSwitches'>): Promise<KillSwitch[]> {
+  return deps.killSwitches.listEngaged();
 }
 
 /**
@@ -57,8 +57,7 @@ export async function setKillSwitch(
     deps.log.error({ err, scope: command.scope, op: command.op }, 'kill switch changed but its audit record could not be written');
     auditProblem = ' (the audit record could not be written: the store did not answer)';
   }
-  const verb = command.op === 'on' ? ':octagonal_sign: engaged' : ':large_green_circle: released';
-  const announcement = `Kill switch \`${command.scope}\` ${verb} by <@${actor.userId}>${command.reason ? `: ${command.reason}` : ''}`;
+  const announcement: Announcement = { kind: 'kill_switch', scope: command.scope, engaged: command.op === 'on', by: actor.userId, ...(command.reason ? { reason: command.reason } : {}) };
   if (deps.defaultChannel) void deps.channel.announce(deps.defaultChannel, announcement).catch((err: unknown) => deps.log.warn({ err }, 'could not announce the kill switch'));
   deps.log.warn({ scope: command.scope, op: command.op, by: actor.userId }, 'kill switch changed');
   const reply: KillSwitchReply = {

@@ -11,6 +11,10 @@ import { alertRoutes } from './routes/alerts.js';
 import type { CloudWatchIngest } from './routes/cloudwatch-alerts.js';
 import { operatorApiRoutes } from './routes/operator-api.js';
 import { consolePage } from './routes/console-page.js';
+import { readLimitedBody } from './read-limited-body.js';
+
+/** Slack's requests are small (a click, a command, an event): anything over 1 MiB is refused unread. */
+export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 
 export interface HttpAppOptions {
   deps: ServiceDeps;
@@ -51,7 +55,9 @@ export function createHttpApp(options: HttpAppOptions): Hono {
       await options.controls.ping();
       return c.json({ status: 'ready' });
     } catch (err) {
-      return c.json({ status: 'not ready', error: `store unreachable: ${(err as Error).message}` }, 503);
+      // Unauthenticated: the error names the store's endpoint and table, so it goes to the log only.
+      log.warn({ err }, 'readiness: store unreachable');
+      return c.json({ status: 'not ready', error: 'store unreachable (details in the bot log)' }, 503);
     }
   });
   app.get('/metrics', async (c) => c.text(await options.registry.metrics(), 200, { 'content-type': options.registry.contentType }));
@@ -69,7 +75,10 @@ export function createHttpApp(options: HttpAppOptions): Hono {
   app.post('/slack/events', async (c) => {
     // No HTTP receiver: Slack is off, or in Socket Mode, where events arrive over the bot's WebSocket.
     if (!slack) return c.json({ error: 'Slack is not received over HTTP on this bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and leave SLACK_APP_TOKEN unset (with it set, Slack uses Socket Mode instead)' }, 404);
-    const res = await slack.handle({ rawBody: await c.req.text(), contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
+    // Before the signature check, which needs the whole body: an unsigned sender must not make the bot buffer more than the limit.
+    const body = await readLimitedBody(c.req.raw, SLACK_MAX_BODY_BYTES);
+    if (!body.ok) return c.json({ error: `body: larger than ${SLACK_MAX_BODY_BYTES} bytes (1 MiB); Slack requests are smaller` }, 413, { connection: 'close' });
+    const res = await slack.handle({ rawBody: body.text, contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
     return c.body(res.body, res.status as 200, res.contentType ? { 'content-type': res.contentType } : {});
   });
 

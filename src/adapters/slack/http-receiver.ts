@@ -1,6 +1,8 @@
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { verifySlackSignature } from './verify-signature.js';
+import type { ReplayStore } from '../../services/ports.js';
+import { MAX_REQUEST_AGE_SECONDS, verifySlackSignature } from './verify-signature.js';
+import { malformedSlackBody } from './slack-request-shape.js';
 
 export interface SlackHttpRequest {
   rawBody: string;
@@ -14,8 +16,23 @@ export interface SlackHttpResponse {
   contentType?: string;
 }
 
+export interface SlackHttpReceiverOptions {
+  signingSecret: string;
+  log: Logger;
+  now: () => number;
+  /** Signatures seen lately, shared by every replica. */
+  replays: ReplayStore;
+  replayCheckTimeoutMs?: number;
+  /** When the receiver answers for a listener that has not acked (tests shorten it). */
+  ackDeadlineMs?: number;
+  /** Where an ack that came after the deadline is sent instead (the request's response_url). */
+  fetch?: typeof fetch;
+}
+
 /** Slack gives up after 3 s; answer a little before that even if a listener has not acked. */
 const ACK_DEADLINE_MS = 2500;
+/** A store that hangs must not use up Slack's 3 seconds before the listener can ack. */
+const REPLAY_CHECK_TIMEOUT_MS = 1000;
 
 function parseBody(rawBody: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.includes('application/x-www-form-urlencoded')) {
@@ -26,21 +43,31 @@ function parseBody(rawBody: string, contentType: string | undefined): Record<str
   return JSON.parse(rawBody) as Record<string, unknown>;
 }
 
+function isSslCheck(rawBody: string, contentType: string | undefined): boolean {
+  return Boolean(contentType?.includes('application/x-www-form-urlencoded')) && new URLSearchParams(rawBody).get('ssl_check') === '1';
+}
+
+function json(status: number, body: unknown): SlackHttpResponse {
+  return { status, body: JSON.stringify(body), contentType: 'application/json' };
+}
+
 function toResponse(ackValue: unknown): SlackHttpResponse {
   if (ackValue === undefined || ackValue === '') return { status: 200, body: '' };
   if (typeof ackValue === 'string') return { status: 200, body: ackValue, contentType: 'text/plain' };
-  return { status: 200, body: JSON.stringify(ackValue), contentType: 'application/json' };
+  return json(200, ackValue);
 }
 
 /**
  * A Bolt receiver that carries transport only: the bot's own HTTP listener hands it each request
- * on `/slack/events`; it verifies the signature (with an injectable clock), parses the body and
- * answers as soon as the listener acks, while the listener's slow work carries on.
+ * on `/slack/events` (already held to its size limit); it answers Slack's unsigned `ssl_check`,
+ * verifies the signature (with an injectable clock), refuses a signature it has seen before,
+ * refuses malformed payloads with 400, and answers as soon as the listener acks while the
+ * listener's slow work carries on.
  */
 export class SlackHttpReceiver implements Receiver {
   private app: App | undefined;
 
-  constructor(private readonly options: { signingSecret: string; log: Logger; now: () => number }) {}
+  constructor(private readonly options: SlackHttpReceiverOptions) {}
 
   init(app: App): void {
     this.app = app;
@@ -55,57 +82,112 @@ export class SlackHttpReceiver implements Receiver {
   }
 
   async handle(req: SlackHttpRequest): Promise<SlackHttpResponse> {
-    const verdict = verifySlackSignature({
-      signingSecret: this.options.signingSecret,
-      timestamp: req.header('x-slack-request-timestamp'),
-      signature: req.header('x-slack-signature'),
-      rawBody: req.rawBody,
-      nowMs: this.options.now(),
-    });
+    const { log } = this.options;
+    // Slack checks the certificate with an unsigned `ssl_check=1`: answer 200, as Bolt does, and do nothing else.
+    if (isSslCheck(req.rawBody, req.contentType)) return { status: 200, body: '' };
+    const timestamp = req.header('x-slack-request-timestamp');
+    const signature = req.header('x-slack-signature');
+    const nowMs = this.options.now();
+    const verdict = verifySlackSignature({ signingSecret: this.options.signingSecret, timestamp, signature, rawBody: req.rawBody, nowMs });
     if (!verdict.ok) {
-      this.options.log.warn({ reason: verdict.reason }, 'refused a Slack request');
-      return { status: 401, body: JSON.stringify({ error: verdict.reason }), contentType: 'application/json' };
+      log.warn({ reason: verdict.reason }, 'refused a Slack request');
+      return json(401, { error: verdict.reason });
     }
     let body: Record<string, unknown>;
     try {
       body = parseBody(req.rawBody, req.contentType);
     } catch {
-      return { status: 400, body: JSON.stringify({ error: 'body: not valid JSON or form data' }), contentType: 'application/json' };
+      return json(400, { error: 'body: not valid JSON or form data' });
     }
-    if (body.ssl_check) return { status: 200, body: '' };
-    if (body.type === 'url_verification') return { status: 200, body: JSON.stringify({ challenge: body.challenge }), contentType: 'application/json' };
-    if (!this.app) return { status: 503, body: JSON.stringify({ error: 'Slack app is not initialised yet' }), contentType: 'application/json' };
+    const malformed = malformedSlackBody(body);
+    if (malformed) return json(400, { error: malformed });
+    // The signature was valid, so it is Slack's: the same one again is a replay (Slack's own
+    // retries are signed anew). Remembered until the timestamp leaves the 5-minute window.
+    const until = new Date((Number(timestamp) + MAX_REQUEST_AGE_SECONDS + 1) * 1000);
+    if ((await this.seenBefore(signature ?? '', until)) === true) {
+      log.warn('refused a replayed Slack request');
+      return json(401, { error: 'replayed request: this signature was already used within the last 5 minutes' });
+    }
+    if (body.type === 'url_verification') return json(200, { challenge: body.challenge });
+    if (!this.app) return json(503, { error: 'Slack app is not initialised yet' });
+    return this.dispatch(this.app, body, req);
+  }
 
+  /**
+   * Whether the signature was seen before; undefined when the store could not say in time. Then
+   * the request goes on (logged): everything a request can change is written to that same store,
+   * which refuses it, and the person still gets an ack and an honest "the store did not answer"
+   * instead of Slack's timeout.
+   */
+  private async seenBefore(signature: string, until: Date): Promise<boolean | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.options.replayCheckTimeoutMs ?? REPLAY_CHECK_TIMEOUT_MS);
+    });
+    try {
+      const first = await Promise.race([this.options.replays.firstSeen(signature, until).then((f) => !f), timeout]);
+      if (first === undefined) this.options.log.error('the replay check did not answer in time; the request goes on to its listener');
+      return first;
+    } catch (err) {
+      this.options.log.error({ err }, 'could not check a Slack request for replay; the request goes on to its listener');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dispatch(app: App, body: Record<string, unknown>, req: SlackHttpRequest): Promise<SlackHttpResponse> {
+    const { log } = this.options;
     let settle: (r: SlackHttpResponse) => void = () => undefined;
     const answered = new Promise<SlackHttpResponse>((resolve) => (settle = resolve));
     let acked = false;
-    const retryNum = Number(req.header('x-slack-retry-num'));
+    let answeredForIt = false;
     const event: ReceiverEvent = {
       body,
       ack: async (response?: unknown) => {
         if (acked) return;
         acked = true;
+        if (answeredForIt) return this.sendLateAck(body, response);
         settle(toResponse(response));
       },
     };
+    const retryNum = Number(req.header('x-slack-retry-num'));
     if (Number.isInteger(retryNum)) event.retryNum = retryNum;
     const reason = req.header('x-slack-retry-reason');
     if (reason) event.retryReason = reason;
 
-    const processing = this.app.processEvent(event).catch((err: unknown) => {
-      this.options.log.error({ err }, 'Slack listener failed');
+    const processing = app.processEvent(event).catch((err: unknown) => {
+      log.error({ err }, 'Slack listener failed');
       if (!acked) settle({ status: 500, body: '' });
     });
     const deadline = new Promise<SlackHttpResponse>((resolve) => {
       const timer = setTimeout(() => {
-        if (!acked) this.options.log.warn('a Slack listener did not ack within 2.5 s; answered for it');
+        if (acked) return;
+        answeredForIt = true;
+        log.warn('a Slack listener did not ack within 2.5 s; answered for it');
         resolve({ status: 200, body: '' });
-      }, ACK_DEADLINE_MS);
+      }, this.options.ackDeadlineMs ?? ACK_DEADLINE_MS);
       timer.unref();
       void processing.finally(() => clearTimeout(timer));
     });
     // No listener for this request type: Bolt resolves without acking; answer 200 so Slack does not retry.
     const unhandled = processing.then(() => ({ status: 200, body: '' }) as SlackHttpResponse);
     return Promise.race([answered, deadline, unhandled.then(async (r) => (acked ? answered : r))]);
+  }
+
+  /**
+   * An ack that came after Slack's deadline: its body would be lost with the HTTP answer already
+   * sent, so it goes to the request's response_url instead, where the user still sees it.
+   */
+  private async sendLateAck(body: Record<string, unknown>, response: unknown): Promise<void> {
+    if (response === undefined || response === '' || typeof body.response_url !== 'string') return;
+    const message = typeof response === 'string' ? { response_type: 'ephemeral', text: response } : response;
+    const fetchFn = this.options.fetch ?? fetch;
+    try {
+      const res = await fetchFn(body.response_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) this.options.log.warn({ status: res.status }, 'response_url refused a late ack');
+    } catch (err) {
+      this.options.log.warn({ err }, 'could not send a late ack to response_url');
+    }
   }
 }

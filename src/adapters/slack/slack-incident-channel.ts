@@ -3,6 +3,7 @@ import type { IncidentChannel } from '../../services/incident-channel.js';
 import { rootMessage } from './blocks/root-message.js';
 import { proposalMessage } from './blocks/proposal-message.js';
 import { stepMessage } from './blocks/step-message.js';
+import { announcementMessage } from './blocks/announcement.js';
 
 /** Renders incidents as a Slack root message and thread, through the per-channel outbox. */
 export function createSlackIncidentChannel(chat: ChatPort): IncidentChannel {
@@ -28,11 +29,8 @@ export function createSlackIncidentChannel(chat: ChatPort): IncidentChannel {
       const { channel } = view.incident;
       if (channel && proposal.messageTs) await chat.updateMessage(channel, proposal.messageTs, proposalMessage(view, proposal, runbook));
     },
-    async notifyUser(channel, user, text, threadTs) {
-      await chat.postEphemeral(channel, user, text, threadTs);
-    },
-    async announce(channel, text) {
-      await chat.postMessage(channel, { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+    async announce(channel, announcement) {
+      await chat.postMessage(channel, announcementMessage(announcement));
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
+import type { AuditStore, ControlStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore, RemediationDraftStore, ReplayStore } from '../../services/ports.js';
 import type { SnsSubscriptionStore } from '../ingest/sns-subscription-store.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
@@ -9,6 +9,8 @@ import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
 import { createDynamoIncidentStore } from './dynamo-incident-store.js';
 import { createDynamoProposalStore } from './dynamo-proposal-store.js';
 import { createDynamoSnsSubscriptionStore } from './dynamo-sns-subscription-store.js';
+import { createDynamoReplayStore } from './dynamo-replay-store.js';
+import { createDynamoRemediationDraftStore } from './dynamo-remediation-draft-store.js';
 import type { DynamoStoreOptions } from './store-options.js';
 
 export { createDocumentClient, mapStoreError } from './dynamo-client.js';
@@ -26,6 +28,8 @@ export interface Stores {
   cooldowns: CooldownStore;
   leases: LeaseStore;
   snsSubscriptions: SnsSubscriptionStore;
+  replays: ReplayStore;
+  remediationDrafts: RemediationDraftStore;
 }
 
 /** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
@@ -40,5 +44,7 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     cooldowns: createDynamoCooldownStore(options),
     leases: createDynamoLeaseStore(options),
     snsSubscriptions: createDynamoSnsSubscriptionStore(options),
+    replays: createDynamoReplayStore(options),
+    remediationDrafts: createDynamoRemediationDraftStore(options),
   };
 }
