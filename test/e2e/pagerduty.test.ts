@@ -91,7 +91,7 @@ describe('PagerDuty follows an incident: failure → trigger, Slack ack → ackn
     const line = thread(h).find((b) => b.includes('Paged the on-call in PagerDuty'));
     expect(line).toContain('automation failed');
     expect(line).toContain('On call: <@U0ANARUIZ> (Ana Ruiz, level 1), <@U0BENOKAF> (Ben Okafor, level 2), Carol &lt;Ops&gt; Lee (level 3)');
-    expect(pd.oncallRequests[0]).toMatchObject({ authorization: `Token token=${PD.PAGERDUTY_API_TOKEN}`, accept: 'application/json' });
+    expect(pd.oncallRequests[0]).toMatchObject({ authorization: `Token token=${PD.PAGERDUTY_API_TOKEN}`, accept: 'application/vnd.pagerduty+json;version=2' });
   });
 
   it('sends an acknowledge after the trigger when someone clicks Acknowledge in Slack', async () => {

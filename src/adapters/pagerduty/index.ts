@@ -18,6 +18,13 @@ export interface PagerOptions {
 /**
  * The Pager the configuration asks for: PagerDuty when PAGERDUTY_ROUTING_KEY is set, otherwise
  * disabled. PAGERDUTY_API_TOKEN alone still answers who is on call (for /oncall).
+ *
+ * Two transports, on purpose. What is read from the REST API (who is on call) goes through
+ * @pagerduty/pdjs's `api({ url })`, which sends PagerDuty's versioned headers. Paging (Events API
+ * v2) keeps its own queue (events-queue.ts): pdjs's events client cannot honour `Retry-After`,
+ * does not retry 5xx, cannot time out a request (its timeout option sets an empty timer) and
+ * retries a 429 after a fixed 20 s, while a page must be retried, paced and, when it cannot be
+ * delivered, audited.
  */
 export function createPager(options: PagerOptions): Pager {
   const { config, log } = options;
