@@ -6,6 +6,7 @@ import { ingestScenario } from './scenarios/ingest.js';
 import { killSwitchScenario } from './scenarios/kill-switch.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
+import { slackAckVsBoltScenario } from './scenarios/slack-ack-vs-bolt.js';
 import type { Row, Scenario } from './row.js';
 
 /**
@@ -20,6 +21,7 @@ const scenarios: Scenario[] = [
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
   slackAckScenario,
+  slackAckVsBoltScenario,
   cloudwatchSnsScenario,
   guardChainScenario,
   killSwitchScenario,

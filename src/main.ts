@@ -170,6 +170,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       now: () => clock.now().getTime(),
       context: { deps, audit: stores.audit, drafts: stores.remediationDrafts, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
       replays: stores.replays,
+      track: (() => {
+        let n = 0;
+        return (processing: Promise<void>) => void tasks.run(`slack-request:${(n += 1)}`, () => processing);
+      })(),
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });

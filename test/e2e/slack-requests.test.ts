@@ -220,6 +220,31 @@ describe('@chatops mentions (app_mention)', () => {
   });
 });
 
+describe('a replay sent to another replica', () => {
+  it('is acked there (the ack never waits for the store) but does nothing: the shared store knew the signature', async () => {
+    const store = await startSharedStore();
+    const a = await startHarness(store.env);
+    const b = await startHarness(store.env);
+    try {
+      expect((await a.command('/kill-switch', 'on global first', USERS.sre)).text).toContain('is engaged');
+      const body = formEncode(slashCommandFields({ command: '/kill-switch', text: 'off global', userId: USERS.sre, channel: CHANNEL, responseUrl: a.slack.responseUrl({ user: USERS.sre, channel: CHANNEL }) }));
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(SECRETS.SLACK_SIGNING_SECRET, body, now()) };
+      expect((await fetch(`${a.bot.url}/slack/events`, { method: 'POST', headers, body })).status).toBe(200);
+      await a.settle();
+      expect((await b.command('/kill-switch', 'on global again', USERS.sre)).text).toContain('is engaged');
+      expect((await fetch(`${b.bot.url}/slack/events`, { method: 'POST', headers, body })).status).toBe(200);
+      await b.settle();
+      expect(await b.bot.deps.killSwitches.listEngaged()).toMatchObject([{ scope: 'global', reason: 'again' }]);
+      expect((await b.api<{ records: AuditRecord[] }>('/api/audit?kind=killswitch.released')).records).toHaveLength(1);
+      expect(b.logs.join('')).toContain('another replica had already taken (replay)');
+    } finally {
+      await a.close();
+      await b.close();
+      await store.close();
+    }
+  }, 30_000);
+});
+
 describe('a store that hangs', () => {
   it('does not hold the ack of a /kill-switch on, and the result reaches the operator once the store answers', async () => {
     const store = await startSharedStore();

@@ -46,6 +46,21 @@ describe('the Slack HTTP receiver', () => {
     expect(posted).toEqual([{ url: 'http://127.0.0.1:9/respond/1', body: { response_type: 'ephemeral', text: 'done late' } }]);
   });
 
+  it('acks a request another replica already took (the shared store saw its signature), and stops its listener before any work', async () => {
+    const seen = new Set<string>();
+    let work = 0;
+    const listener = async (event: ReceiverEvent) => {
+      await event.ack();
+      work += 1;
+    };
+    const first = receiverWith(listener, seen);
+    const second = receiverWith(listener, seen);
+    expect((await first.handle()).status).toBe(200);
+    expect((await second.handle()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(work).toBe(1);
+  });
+
   it('refuses the same signed request a second time with 401, and does not hand it to the listener', async () => {
     let calls = 0;
     const { handle } = receiverWith(async (event) => {

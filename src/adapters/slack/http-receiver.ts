@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ReplayStore } from '../../services/ports.js';
 import { MAX_REQUEST_AGE_SECONDS, verifySlackSignature } from './verify-signature.js';
 import { malformedSlackBody } from './slack-request-shape.js';
+import { ReplayGuard } from './replay-guard.js';
 
 export interface SlackHttpRequest {
   rawBody: string;
@@ -23,6 +24,11 @@ export interface SlackHttpReceiverOptions {
   /** Signatures seen lately, shared by every replica. */
   replays: ReplayStore;
   replayCheckTimeoutMs?: number;
+  /**
+   * Called with each request's processing, so shutdown (and tests) can wait for it: a listener's
+   * work starts only once the replay check answered, which may be after the HTTP answer.
+   */
+  track?: (processing: Promise<void>) => void;
   /** When the receiver answers for a listener that has not acked (tests shorten it). */
   ackDeadlineMs?: number;
   /** Where an ack that came after the deadline is sent instead (the request's response_url). */
@@ -31,8 +37,21 @@ export interface SlackHttpReceiverOptions {
 
 /** Slack gives up after 3 s; answer a little before that even if a listener has not acked. */
 const ACK_DEADLINE_MS = 2500;
-/** A store that hangs must not use up Slack's 3 seconds before the listener can ack. */
-const REPLAY_CHECK_TIMEOUT_MS = 1000;
+const REPLAYED = 'replayed request: this signature was already used within the last 5 minutes';
+
+/** Thrown from ack() to stop a listener whose request another replica had already taken. */
+class ReplayedRequestError extends Error {
+  override readonly name = 'ReplayedRequestError';
+  constructor() {
+    super(REPLAYED);
+  }
+}
+
+/** Bolt may wrap a listener's error; look through `original`. */
+function isReplayed(err: unknown): boolean {
+  for (let e = err as { original?: unknown } | undefined, i = 0; e && i < 3; e = e.original as typeof e, i++) if (e instanceof ReplayedRequestError) return true;
+  return false;
+}
 
 function parseBody(rawBody: string, contentType: string | undefined): Record<string, unknown> {
   if (contentType?.includes('application/x-www-form-urlencoded')) {
@@ -66,8 +85,11 @@ function toResponse(ackValue: unknown): SlackHttpResponse {
  */
 export class SlackHttpReceiver implements Receiver {
   private app: App | undefined;
+  private readonly replays: ReplayGuard;
 
-  constructor(private readonly options: SlackHttpReceiverOptions) {}
+  constructor(private readonly options: SlackHttpReceiverOptions) {
+    this.replays = new ReplayGuard(options.replays, options.log, options.replayCheckTimeoutMs);
+  }
 
   init(app: App): void {
     this.app = app;
@@ -104,39 +126,17 @@ export class SlackHttpReceiver implements Receiver {
     // The signature was valid, so it is Slack's: the same one again is a replay (Slack's own
     // retries are signed anew). Remembered until the timestamp leaves the 5-minute window.
     const until = new Date((Number(timestamp) + MAX_REQUEST_AGE_SECONDS + 1) * 1000);
-    if ((await this.seenBefore(signature ?? '', until)) === true) {
+    const replay = this.replays.check(signature ?? '', until, nowMs);
+    if (replay.seenHere) {
       log.warn('refused a replayed Slack request');
-      return json(401, { error: 'replayed request: this signature was already used within the last 5 minutes' });
+      return json(401, { error: REPLAYED });
     }
     if (body.type === 'url_verification') return json(200, { challenge: body.challenge });
     if (!this.app) return json(503, { error: 'Slack app is not initialised yet' });
-    return this.dispatch(this.app, body, req);
+    return this.dispatch(this.app, body, req, replay.seenBefore);
   }
 
-  /**
-   * Whether the signature was seen before; undefined when the store could not say in time. Then
-   * the request goes on (logged): everything a request can change is written to that same store,
-   * which refuses it, and the person still gets an ack and an honest "the store did not answer"
-   * instead of Slack's timeout.
-   */
-  private async seenBefore(signature: string, until: Date): Promise<boolean | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.options.replayCheckTimeoutMs ?? REPLAY_CHECK_TIMEOUT_MS);
-    });
-    try {
-      const first = await Promise.race([this.options.replays.firstSeen(signature, until).then((f) => !f), timeout]);
-      if (first === undefined) this.options.log.error('the replay check did not answer in time; the request goes on to its listener');
-      return first;
-    } catch (err) {
-      this.options.log.error({ err }, 'could not check a Slack request for replay; the request goes on to its listener');
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private dispatch(app: App, body: Record<string, unknown>, req: SlackHttpRequest): Promise<SlackHttpResponse> {
+  private dispatch(app: App, body: Record<string, unknown>, req: SlackHttpRequest, seenBefore: Promise<boolean | undefined>): Promise<SlackHttpResponse> {
     const { log } = this.options;
     let settle: (r: SlackHttpResponse) => void = () => undefined;
     const answered = new Promise<SlackHttpResponse>((resolve) => (settle = resolve));
@@ -144,11 +144,14 @@ export class SlackHttpReceiver implements Receiver {
     let answeredForIt = false;
     const event: ReceiverEvent = {
       body,
+      // Slack gets its answer at once; the listener goes on only once the store says the request
+      // is not a replay seen by another replica (every listener acks before any I/O).
       ack: async (response?: unknown) => {
         if (acked) return;
         acked = true;
-        if (answeredForIt) return this.sendLateAck(body, response);
-        settle(toResponse(response));
+        if (answeredForIt) await this.sendLateAck(body, response);
+        else settle(toResponse(response));
+        if ((await seenBefore) === true) throw new ReplayedRequestError();
       },
     };
     const retryNum = Number(req.header('x-slack-retry-num'));
@@ -157,9 +160,11 @@ export class SlackHttpReceiver implements Receiver {
     if (reason) event.retryReason = reason;
 
     const processing = app.processEvent(event).catch((err: unknown) => {
-      log.error({ err }, 'Slack listener failed');
+      if (isReplayed(err)) log.warn('refused a Slack request another replica had already taken (replay); nothing was done');
+      else log.error({ err }, 'Slack listener failed');
       if (!acked) settle({ status: 500, body: '' });
     });
+    this.options.track?.(processing);
     const deadline = new Promise<SlackHttpResponse>((resolve) => {
       const timer = setTimeout(() => {
         if (acked) return;

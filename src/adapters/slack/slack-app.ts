@@ -18,6 +18,8 @@ export interface SlackAppOptions {
   context: SlackListenerContext;
   /** Signatures seen lately (HTTP only: Socket Mode requests are not signed). */
   replays: ReplayStore;
+  /** Keeps each HTTP request's processing as tracked background work (shutdown waits for it). */
+  track?: (processing: Promise<void>) => void;
 }
 
 /**
@@ -37,7 +39,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; http?: Sla
     receiver = new SocketModeReceiver({ appToken: options.appToken, logger, installerOptions: { clientOptions }, customPropertiesExtractor: () => ({}) });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
-    http = new SlackHttpReceiver({ signingSecret: options.signingSecret, log: options.log.child({ component: 'slack-receiver' }), now: options.now, replays: options.replays });
+    http = new SlackHttpReceiver({ signingSecret: options.signingSecret, log: options.log.child({ component: 'slack-receiver' }), now: options.now, replays: options.replays, ...(options.track ? { track: options.track } : {}) });
     receiver = http;
   }
   const app = new App({
