@@ -7,6 +7,7 @@ import { ingestVsBareScenario } from './scenarios/ingest-vs-bare.js';
 import { killSwitchScenario } from './scenarios/kill-switch.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
+import { slackAckVsBoltScenario } from './scenarios/slack-ack-vs-bolt.js';
 import type { Row, Scenario } from './row.js';
 
 /**
@@ -22,6 +23,7 @@ const scenarios: Scenario[] = [
   ingestScenario({ kind: 'burst', concurrency: 10 }),
   ingestVsBareScenario,
   slackAckScenario,
+  slackAckVsBoltScenario,
   cloudwatchSnsScenario,
   guardChainScenario,
   killSwitchScenario,

@@ -194,10 +194,15 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       context: {
         deps,
         track: (key, work) => tasks.run(key, work),
-        notifyUser: async (channel, user, text, threadTs) => {
-          await client.chat.postEphemeral({ channel, user, text, ...(threadTs ? { thread_ts: threadTs } : {}) });
-        },
-        audit: stores.audit, usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }) },
+        audit: stores.audit,
+        drafts: stores.remediationDrafts,
+        usergroupsOf: createUsergroupDirectory({ client, groups: policyGroups, log }),
+      },
+      replays: stores.replays,
+      track: (() => {
+        let n = 0;
+        return (processing: Promise<void>) => void tasks.run(`slack-request:${(n += 1)}`, () => processing);
+      })(),
       ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
       ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
     });

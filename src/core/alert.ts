@@ -28,6 +28,11 @@ export interface Alert {
   generatorURL?: string;
   /** Slack channel from the `slack_channel` label, overriding SLACK_INCIDENT_CHANNEL. */
   channel?: string;
+  /**
+   * How many alerts of this alert's group the sender left out of the notification it came in
+   * (Alertmanager's `truncatedAlerts`, set by `max_alerts`). Undefined when the sender cannot say.
+   */
+  omittedFromGroup?: number;
 }
 
 /**

@@ -32,17 +32,19 @@ export interface Incident {
   severity: string;
   service?: string;
   source: AlertSource;
-  /** Slack channel and root message timestamp, once posted. */
+  /** Slack channel of its thread (the root message and what it shows are delivery's, see ChatState). */
   channel?: string;
-  slackTs?: string;
-  /** Which replica is posting the root message, and since when: only one may post it. */
-  slackClaim?: { by: string; at: string };
   alerts: Record<string, IncidentAlert>;
   /**
    * Set once an alert arrived that the item had no room for (MAX_ALERT_BYTES): it is in the audit
    * trail only. Such an incident does not resolve by itself, since untracked alerts may still fire.
    */
   alertsOverflow?: boolean;
+  /**
+   * Alerts of the group that the sender's latest notification left out (Alertmanager's
+   * `truncatedAlerts`). While above 0 the incident does not resolve by itself: those may still fire.
+   */
+  alertsOmitted?: number;
   openedAt: string;
   updatedAt: string;
   acknowledgedAt?: string;
@@ -124,6 +126,7 @@ export function newIncident(id: string, alert: Alert, now: Date): Incident {
   };
   if (alert.service) incident.service = alert.service;
   if (alert.channel) incident.channel = alert.channel;
+  if (alert.omittedFromGroup) incident.alertsOmitted = alert.omittedFromGroup;
   if (incident.status === 'resolved') incident.resolvedAt = now.toISOString();
   return incident;
 }
@@ -168,6 +171,29 @@ export function applyAlert(incident: Incident, alert: Alert, now: Date, knownByt
  * by adding each stored alert's own size: it only ever decides when to keep alerts compact.
  */
 function applyAlertSized(incident: Incident, alert: Alert, now: Date, bytes: number): { incident: Incident; effect: AlertEffect; bytes: number } {
+  const applied = applyAlertItself(withOmitted(incident, alert, now), alert, now, bytes);
+  if (applied.effect !== 'unchanged' || applied.incident === incident) return applied;
+  // Only the count of left-out alerts changed: keep it, and resolve if it was all that held the incident open.
+  return settleOmitted(applied.incident, now, bytes);
+}
+
+/** The incident with the sender's latest count of left-out alerts (unchanged when it cannot say). */
+function withOmitted(incident: Incident, alert: Alert, now: Date): Incident {
+  if (alert.omittedFromGroup === undefined || alert.omittedFromGroup === (incident.alertsOmitted ?? 0)) return incident;
+  const next = { ...incident, updatedAt: now.toISOString() };
+  if (alert.omittedFromGroup > 0) next.alertsOmitted = alert.omittedFromGroup;
+  else delete next.alertsOmitted;
+  return next;
+}
+
+function settleOmitted(incident: Incident, now: Date, bytes: number): { incident: Incident; effect: AlertEffect; bytes: number } {
+  if (incident.status !== 'resolved' && !incident.alertsOmitted && !incident.alertsOverflow && firingAlerts(incident).length === 0) {
+    return { incident: { ...incident, status: 'resolved', resolvedAt: now.toISOString() }, effect: 'resolved', bytes };
+  }
+  return { incident, effect: 'alert-updated', bytes };
+}
+
+function applyAlertItself(incident: Incident, alert: Alert, now: Date, bytes: number): { incident: Incident; effect: AlertEffect; bytes: number } {
   const previous = incident.alerts[alert.fingerprint];
   if (isStale(previous, alert)) return { incident, effect: 'unchanged', bytes };
   if (previous && previous.status === alert.status && incident.status !== 'resolved') {
@@ -202,7 +228,7 @@ function applyAlertSized(incident: Incident, alert: Alert, now: Date, bytes: num
     return { incident: next, effect: 'reopened', bytes };
   }
   const stillFiring = Object.values(next.alerts).some((a) => a.status === 'firing');
-  if (!stillFiring && !next.alertsOverflow) {
+  if (!stillFiring && !next.alertsOverflow && !next.alertsOmitted) {
     next.status = 'resolved';
     next.resolvedAt = now.toISOString();
     return { incident: next, effect: 'resolved', bytes };

@@ -22,17 +22,19 @@ export function isCritical(incident: Pick<Incident, 'severity'>): boolean {
 }
 
 /**
+/**
  * Pages the on-call for an incident: one escalation per (incident, round, reason, key), audited and
  * shown in the thread. The record is the page: PagerDuty delivery sends it from the audit trail
  * (so a crash cannot lose it) and records `escalation.paged` once PagerDuty took it. This returns
- * at once and never waits on PagerDuty.
+ * at once, never waits on PagerDuty, and says whether this call escalated (false: this incident
+ * round, reason and key had escalated already).
  */
 export async function escalate(
   deps: Pick<ServiceDeps, 'audit' | 'pager' | 'metrics'>,
   incident: Incident,
   reason: EscalationReason,
   opts: { key?: string; operator?: string; authority?: string; detail?: string } = {},
-): Promise<void> {
+): Promise<boolean> {
   const paging = deps.pager.enabled;
   const page = {
     summary: `${incident.id} ${incident.title}: ${describeReason[reason]}${opts.detail ? ` (${opts.detail})` : ''}`.slice(0, 1024),
@@ -56,6 +58,7 @@ export async function escalate(
     },
   });
   if (created && paging) deps.metrics.escalation(reason, 'queued');
+  return created;
 }
 
 /** What the person who clicked Escalate is told (ephemeral). */
@@ -63,8 +66,8 @@ export type EscalationReply = { ok: boolean; message: string };
 
 /**
  * The Escalate button: anyone holding any authority in the policy may page the on-call by hand;
- * anyone else is refused, and the refusal is audited. Each click is its own escalation (keyed by
- * time); PagerDuty folds them into the incident's one PagerDuty incident (same dedup_key).
+ * anyone else is refused, and the refusal is audited. It pages once per incident round: further
+ * clicks (five people clicking, a replayed click) find the escalation recorded and page nobody.
  */
 export async function escalateByHand(deps: ServiceDeps, incidentId: string, actor: Actor): Promise<EscalationReply> {
   const incident = await deps.incidents.get(incidentId);
@@ -85,7 +88,8 @@ export async function escalateByHand(deps: ServiceDeps, incidentId: string, acto
     return { ok: false, message: `Refused: ${reason}.` };
   }
   if (incident.status === 'resolved') return { ok: false, message: `Nothing to escalate: ${incident.id} is resolved.` };
-  await escalate(deps, incident, 'manual', { operator: actor.userId, authority, key: deps.clock.now().toISOString() });
+  const first = await escalate(deps, incident, 'manual', { operator: actor.userId, authority });
+  if (deps.pager.enabled && !first) return { ok: true, message: `Already escalated: the on-call was paged for ${incident.id} in this round, so nobody was paged again. The thread says who is on call.` };
   if (!deps.pager.enabled) return { ok: false, message: `Not paged: PagerDuty is not configured (PAGERDUTY_ROUTING_KEY is unset). The escalation of ${incident.id} is recorded in the thread; reach the on-call another way.` };
   return { ok: true, message: `Paging the on-call for ${incident.id}. The thread says when PagerDuty has taken the page, and who is on call.` };
 }

@@ -1,5 +1,4 @@
 import { scopeCovers } from '../core/commands/kill-switch-command.js';
-import { mentionOf } from '../core/policy/authority.js';
 import type { Operator } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { occurrenceKey } from './occurrence-key.js';
@@ -36,11 +35,9 @@ export interface AbortSummary {
   message: string;
 }
 
-export async function killSwitchStatus(deps: ServiceDeps): Promise<string> {
-  const engaged = await deps.killSwitches.listEngaged();
-  if (engaged.length === 0) return 'No kill switch is engaged: actions may run (subject to the other guards).';
-  const lines = engaged.map((s) => `• \`${s.scope}\`: engaged by ${mentionOf(s.by)} (${s.authority}) at ${s.at}${s.reason ? `: ${s.reason}` : ''}`);
-  return `*Engaged kill switches*\n${lines.join('\n')}`;
+/** `/kill-switch status`: every engaged switch (the Slack adapter renders them). */
+export async function killSwitchStatus(deps: Pick<ServiceDeps, 'killSwitches'>): Promise<KillSwitch[]> {
+  return deps.killSwitches.listEngaged();
 }
 
 /**

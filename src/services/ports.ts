@@ -211,6 +211,35 @@ export interface AutomationExecutor {
   stop(executionId: string): Promise<void>;
 }
 
+/**
+ * Slack request signatures seen lately, shared by every replica: a signed request captured in
+ * transit and sent again inside Slack's 5-minute window is refused (a replayed `/kill-switch off`
+ * or Escalate click does nothing). Slack's own retries carry a new timestamp, so a new signature.
+ */
+export interface ReplayStore {
+  /** True the first time `signature` is seen before `until`; false when it was seen and has not expired. */
+  firstSeen(signature: string, until: Date): Promise<boolean>;
+}
+
+/** What `/remediate` was asked, kept while its preview's Confirm button may be clicked. */
+export interface RemediationDraft {
+  runbookId: string;
+  labels: Record<string, string>;
+  /** Digest of the plan the preview showed: Confirm runs that plan or nothing. */
+  digest: string;
+}
+
+/**
+ * Drafts behind a short key: a Confirm button's value holds at most 2,000 characters, while the
+ * labels typed after `/remediate` may be longer. Expired drafts are filtered on read.
+ */
+export interface RemediationDraftStore {
+  /** Keeps the draft until `until`; returns the key to put on the button. */
+  put(draft: RemediationDraft, until: Date): Promise<string>;
+  /** The draft, unless unknown or expired. */
+  get(key: string): Promise<RemediationDraft | undefined>;
+}
+
 /** Leases: one replica per scheduled tick (and per other singleton work). */
 export interface LeaseStore {
   /** True when `owner` now holds `key` until `until`: nobody held it, or the holding lease expired. */

@@ -2,7 +2,6 @@ import type { Incident } from '../core/incident.js';
 import type { Proposal } from '../core/proposal.js';
 import { buildWeeklyReport, calibrate } from '../core/reports.js';
 import type { Calibration, WeeklyReport } from '../core/reports.js';
-import { formatDuration } from '../core/incident-summary.js';
 import type { ServiceDeps } from './deps.js';
 import { CONTROLS_AUDIT } from './kill-switch.js';
 
@@ -22,21 +21,12 @@ function matchedAlertNames(deps: ServiceDeps, proposals: readonly Proposal[], in
   return names;
 }
 
-export function renderWeeklyReport(r: WeeklyReport, calibration: readonly Calibration[] = []): string {
-  const lines = [`*Weekly report* ${r.from.slice(0, 10)} → ${r.to.slice(0, 10)}: ${r.incidents} incident(s)`];
-  lines.push(`*Most frequent alerts*\n${r.topAlerts.map((a) => `• ${a.name}: ${a.count}`).join('\n') || '• none'}`);
-  lines.push(`*Runbooks run*\n${r.runbooks.map((s) => `• \`${s.runbook}\`: ${s.runs} run(s), ${Math.round(s.successRate * 100)}% succeeded`).join('\n') || '• none'}`);
-  lines.push(`*Mean time to remediate*: ${formatDuration(r.meanTimeToRemediateMs)}`);
-  lines.push(`*Alerts with no runbook*\n${r.alertsWithoutRunbook.map((a) => `• ${a.name}: ${a.count}`).join('\n') || '• none'}`);
-  if (calibration.length > 0) {
-    lines.push(`*Calibration: proposed stricter risk levels*\n${calibration.map((c) => `• \`${c.runbook}\`: ${Math.round(c.successRate * 100)}% of ${c.runs} runs succeeded in 30 days; ${c.risk} → ${c.proposedRisk}`).join('\n')}`);
-  }
-  return lines.join('\n');
-}
-
-/** A report is an audit record; Slack delivery announces it in the incident channel (with `text`). */
-async function publish(deps: ServiceDeps, kind: string, stepKey: string, text: string, details: Record<string, unknown>): Promise<void> {
-  await deps.audit.record({ incidentId: CONTROLS_AUDIT, kind, stepKey, trigger: 'schedule', outcome: 'SUCCESS', operator: 'automated', details: { ...details, text } });
+/**
+ * A report is an audit record of the CONTROLS partition: Slack delivery announces it in the
+ * incident channel from the record, so `details` holds all the announcement shows.
+ */
+async function publish(deps: ServiceDeps, kind: string, stepKey: string, details: Record<string, unknown>): Promise<void> {
+  await deps.audit.record({ incidentId: CONTROLS_AUDIT, kind, stepKey, trigger: 'schedule', outcome: 'SUCCESS', operator: 'automated', details });
 }
 
 /** Weekly: the report, posted to the incident channel and kept in the audit trail. */
@@ -44,7 +34,7 @@ export async function postWeeklyReport(deps: ServiceDeps): Promise<WeeklyReport>
   const now = deps.clock.now();
   const { incidents, proposals } = await recentActivity(deps, 7);
   const report = buildWeeklyReport(incidents, proposals, matchedAlertNames(deps, proposals, incidents), now);
-  await publish(deps, 'report.weekly', `weekly:${now.toISOString().slice(0, 10)}`, renderWeeklyReport(report), { ...report });
+  await publish(deps, 'report.weekly', `weekly:${now.toISOString().slice(0, 10)}`, { ...report });
   return report;
 }
 
@@ -54,7 +44,6 @@ export async function postCalibration(deps: ServiceDeps): Promise<Calibration[]>
   const { incidents, proposals } = await recentActivity(deps, 30);
   const picks = calibrate(proposals, deps.catalogue.runbooks, now);
   const report = buildWeeklyReport(incidents, proposals, matchedAlertNames(deps, proposals, incidents), now);
-  const text = picks.length === 0 ? '*Monthly calibration*: every runbook that ran in the last 30 days succeeded at least 80% of the time.' : renderWeeklyReport({ ...report, topAlerts: [], alertsWithoutRunbook: [] }, picks);
-  await publish(deps, 'report.calibration', `calibration:${now.toISOString().slice(0, 7)}`, text, { calibration: picks });
+  await publish(deps, 'report.calibration', `calibration:${now.toISOString().slice(0, 7)}`, { calibration: picks, report });
   return picks;
 }

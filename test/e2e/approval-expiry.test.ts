@@ -47,10 +47,10 @@ async function pending(name: string): Promise<Proposal> {
 }
 
 async function clickApprove(proposalId: string, user: string): Promise<string> {
-  const before = h.slack.accepted('chat.postEphemeral').length;
+  const before = h.slack.accepted('response_url').length;
   expect((await h.click('approve_proposal', proposalId, user, { timestampSeconds: clock.seconds() })).status).toBe(200);
   await h.settle();
-  const replies = h.slack.accepted('chat.postEphemeral').slice(before);
+  const replies = h.slack.accepted('response_url').slice(before);
   expect(replies).toHaveLength(1);
   return String(replies[0]?.args.text);
 }

@@ -100,7 +100,7 @@ describe('bad input changes nothing and says why', () => {
       expect(res.status).toBe(401);
       expect(await res.text()).toContain('signature');
       await expectNothingChanged();
-      expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+      expect(h.slack.callsTo('response_url')).toHaveLength(0);
     });
 
     it('refuses a correctly signed Approve click whose timestamp is more than 5 minutes old (a replay)', async () => {
@@ -108,7 +108,7 @@ describe('bad input changes nothing and says why', () => {
       expect(res.status).toBe(401);
       expect(await res.text()).toContain('5 minutes');
       await expectNothingChanged();
-      expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+      expect(h.slack.callsTo('response_url')).toHaveLength(0);
     });
   });
 
@@ -118,11 +118,11 @@ describe('bad input changes nothing and says why', () => {
       ['reject_proposal', 'rejection.refused'],
       ['dry_run_proposal', 'dry_run.refused'],
     ])('%s is refused with an ephemeral message and audited as %s', async (actionId, kind) => {
-      const ephemeralsBefore = h.slack.callsTo('chat.postEphemeral').length;
+      const ephemeralsBefore = h.slack.callsTo('response_url').length;
       expect((await h.click(actionId, proposal.id, USERS.stranger)).status).toBe(200);
       await h.settle();
 
-      const ephemerals = h.slack.accepted('chat.postEphemeral').slice(ephemeralsBefore);
+      const ephemerals = h.slack.accepted('response_url').slice(ephemeralsBefore);
       expect(ephemerals).toHaveLength(1);
       expect(ephemerals[0]?.args).toMatchObject({ channel: CHANNEL, user: USERS.stranger });
       expect(String(ephemerals[0]?.args.text)).toMatch(/^Refused: /);

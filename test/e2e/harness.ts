@@ -32,11 +32,14 @@ export interface Harness {
   postAlert(route: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   /** GET an operator API path with the operator token; returns parsed JSON. */
   api<T = unknown>(pathAndQuery: string): Promise<T>;
+  /** A correctly signed Slack button click, not sent: to send it more than once (replays). */
+  signedClick(actionId: string, value: string, userId: string): { body: string; headers: Record<string, string> };
   /** A correctly signed Slack button click. */
   click(actionId: string, proposalId: string, userId: string, extra?: { headers?: Record<string, string>; timestampSeconds?: number; secret?: string }): Promise<Response>;
   /**
-   * A correctly signed slash command (`name` with its slash, e.g. `/kill-switch`). Slack shows the
-   * ack's body to the user, so this returns it parsed; it throws unless the bot answered 200 with JSON.
+   * A correctly signed slash command (`name` with its slash, e.g. `/kill-switch`), returning what
+   * the user sees first: the ack's body when it has one, otherwise the first reply the bot posts to
+   * the command's response_url. Throws unless the bot answered 200 (and, with a body, JSON).
    */
   command(name: string, text: string, userId: string, extra?: { timestampSeconds?: number }): Promise<SlashCommandAck>;
   /** Waits until background work (diagnostics, executions, Slack posts) is done. */
@@ -136,8 +139,13 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       if (!res.ok) throw new Error(`${pathAndQuery} answered ${res.status}: ${await res.text()}`);
       return (await res.json()) as T;
     },
+    signedClick(actionId, value, userId) {
+      const payload = buttonClickPayload({ actionId, value, userId, channel: CHANNEL, responseUrl: slack.responseUrl({ user: userId, channel: CHANNEL }) });
+      const body = formEncode({ payload: JSON.stringify(payload) });
+      return { body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...signSlackRequest(signingSecret, body, Math.floor(Date.now() / 1000)) } };
+    },
     click(actionId, proposalId, userId, extra = {}) {
-      const payload = buttonClickPayload({ actionId, value: proposalId, userId, channel: CHANNEL });
+      const payload = buttonClickPayload({ actionId, value: proposalId, userId, channel: CHANNEL, responseUrl: slack.responseUrl({ user: userId, channel: CHANNEL }) });
       const body = formEncode({ payload: JSON.stringify(payload) });
       const ts = extra.timestampSeconds ?? Math.floor(Date.now() / 1000);
       return fetch(`${bot.url}/slack/events`, {
@@ -147,7 +155,8 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
       });
     },
     async command(name, text, userId, extra = {}) {
-      const body = formEncode(slashCommandFields({ command: name, text, userId, channel: CHANNEL }));
+      const responseUrl = slack.responseUrl({ user: userId, channel: CHANNEL });
+      const body = formEncode(slashCommandFields({ command: name, text, userId, channel: CHANNEL, responseUrl }));
       const ts = extra.timestampSeconds ?? Math.floor(Date.now() / 1000);
       const res = await fetch(`${bot.url}/slack/events`, {
         method: 'POST',
@@ -155,8 +164,12 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
         body,
       });
       const raw = await res.text();
-      if (res.status !== 200 || !res.headers.get('content-type')?.includes('application/json')) throw new Error(`${name} ${text} answered ${res.status}: ${raw}`);
-      return JSON.parse(raw) as SlashCommandAck;
+      if (res.status !== 200 || (raw !== '' && !res.headers.get('content-type')?.includes('application/json'))) throw new Error(`${name} ${text} answered ${res.status}: ${raw}`);
+      if (raw !== '') return JSON.parse(raw) as SlashCommandAck;
+      const replied = () => slack.calls.find((c) => c.method === 'response_url' && c.args.response_url === responseUrl);
+      await slack.waitFor(() => replied() !== undefined);
+      const { user: _user, channel: _channel, response_url: _url, ...message } = replied()?.args ?? {};
+      return message as SlashCommandAck;
     },
     settle: () => bot.settle(),
     async restart() {

@@ -33,10 +33,10 @@ async function highRiskProposal(h: Harness): Promise<Proposal> {
 
 /** Clicks Approve as `user` and returns what the bot told them (the ephemeral reply). */
 async function approve(h: Harness, proposalId: string, user: string): Promise<string> {
-  const before = h.slack.accepted('chat.postEphemeral').length;
+  const before = h.slack.accepted('response_url').length;
   expect((await h.click('approve_proposal', proposalId, user)).status).toBe(200);
   await h.settle();
-  const replies = h.slack.accepted('chat.postEphemeral').slice(before);
+  const replies = h.slack.accepted('response_url').slice(before);
   expect(replies).toHaveLength(1);
   expect(replies[0]?.args.user).toBe(user);
   return String(replies[0]?.args.text);

@@ -99,7 +99,7 @@ describe('Approve clicked twice', () => {
     expect(proposals[0]).toMatchObject({ status: 'succeeded' });
     expect(proposals[0]?.approvals).toHaveLength(1);
     // Both people hear back; the one who lost the race is told it already happened.
-    const replies = h.slack.accepted('chat.postEphemeral').map((c) => String(c.args.text));
+    const replies = h.slack.accepted('response_url').map((c) => String(c.args.text));
     expect(replies).toHaveLength(2);
     expect(replies.filter((t) => /^Approved .*running/.test(t))).toHaveLength(1);
     expect(replies.filter((t) => /already/.test(t))).toHaveLength(1);

@@ -104,7 +104,7 @@ describe('incident lifecycle', () => {
     expect((await h.api<{ incident: Incident }>('/api/incidents/INC-1')).incident.status).toBe('open');
     const refused = await h.api<{ records: AuditRecord[] }>('/api/audit?incident=INC-1&kind=incident.ack_refused');
     expect(refused.records.map((r) => r.operator)).toEqual([USERS.stranger]);
-    const ephemeral = h.slack.callsTo('chat.postEphemeral').find((c) => c.args.user === USERS.stranger);
+    const ephemeral = h.slack.callsTo('response_url').find((c) => c.args.user === USERS.stranger);
     expect(String(ephemeral?.args.text)).toMatch(/^Refused/);
   });
 });

@@ -70,7 +70,7 @@ describe('a kill-switch store that does not answer', () => {
     await h.settle();
     await expectRefusedUnchecked(EC2_ACTION);
     expect(await h.bot.deps.proposals.get(p.id)).toMatchObject({ status: 'blocked' });
-    const replies = h.slack.accepted('chat.postEphemeral').map((c) => String(c.args.text));
+    const replies = h.slack.accepted('response_url').map((c) => String(c.args.text));
     expect(replies).toEqual([expect.stringMatching(/^Approved, but not run: kill switch could not be checked/)]);
   });
 
@@ -139,7 +139,7 @@ describe('a kill switch engaged on one bot process', () => {
     expect((await b.click('approve_proposal', p.id, USERS.operator)).status).toBe(200);
     await b.settle();
     expect(executionsOf(b, EC2_ACTION)).toHaveLength(1);
-    expect(b.slack.accepted('chat.postEphemeral').map((c) => c.args)).toEqual([expect.objectContaining({ channel: CHANNEL, text: expect.stringMatching(/^Approved .* it is running now/) })]);
+    expect(b.slack.accepted('response_url').map((c) => c.args).filter((a) => String(a.text).startsWith('Approved'))).toEqual([expect.objectContaining({ channel: CHANNEL, text: expect.stringMatching(/^Approved .* it is running now/) })]);
   });
 });
 

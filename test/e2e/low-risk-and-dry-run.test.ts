@@ -45,7 +45,7 @@ describe('a low-risk runbook with DRY_RUN=false', () => {
     const starts = h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === 'ChatOps-ECSForceNewDeployment');
     expect(starts).toHaveLength(1);
     expect(starts[0]?.input).toEqual(ecsRequest(proposal.id));
-    expect(h.slack.callsTo('chat.postEphemeral')).toHaveLength(0);
+    expect(h.slack.callsTo('response_url')).toHaveLength(0);
   });
 
   it('audits the automatic run as the automation engine, never as a person, and asks nobody for approval', async () => {
@@ -134,7 +134,7 @@ describe('the Dry run button on a pending medium-risk proposal', () => {
   });
 
   it('tells the clicker privately and shows the request in the thread', () => {
-    const ephemerals = h.slack.accepted('chat.postEphemeral');
+    const ephemerals = h.slack.accepted('response_url');
     expect(ephemerals).toHaveLength(1);
     expect(ephemerals[0]?.args).toMatchObject({ channel: CHANNEL, user: USERS.operator });
     expect(String(ephemerals[0]?.args.text)).toMatch(/dry run/i);

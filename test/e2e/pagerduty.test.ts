@@ -94,7 +94,7 @@ describe('PagerDuty follows an incident: failure → trigger, Slack ack → ackn
     expect(thread(h).find((b) => b.includes('Paging the on-call in PagerDuty'))).toContain('automation failed');
     const line = thread(h).find((b) => b.includes('PagerDuty took the page'));
     expect(line).toContain('On call: <@U0ANARUIZ> (Ana Ruiz, level 1), <@U0BENOKAF> (Ben Okafor, level 2), Carol &lt;Ops&gt; Lee (level 3)');
-    expect(pd.oncallRequests[0]).toMatchObject({ authorization: `Token token=${PD.PAGERDUTY_API_TOKEN}`, accept: 'application/json' });
+    expect(pd.oncallRequests[0]).toMatchObject({ authorization: `Token token=${PD.PAGERDUTY_API_TOKEN}`, accept: 'application/vnd.pagerduty+json;version=2' });
   });
 
   it('sends an acknowledge after the trigger when someone clicks Acknowledge in Slack', async () => {
@@ -116,11 +116,11 @@ describe('PagerDuty follows an incident: failure → trigger, Slack ack → ackn
   });
 
   it('answers /oncall with who is on call, privately, from the PagerDuty response', async () => {
-    const before = h.slack.callsTo('chat.postEphemeral').length;
+    const before = h.slack.callsTo('response_url').length;
     const ack = await h.command('/oncall', '', USERS.operator);
     expect(ack).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Asking PagerDuty') });
     await h.settle();
-    const replies = h.slack.callsTo('chat.postEphemeral').slice(before);
+    const replies = h.slack.callsTo('response_url').slice(before);
     expect(replies).toHaveLength(1);
     expect(replies[0]?.args).toMatchObject({ channel: CHANNEL, user: USERS.operator });
     expect(String(replies[0]?.args.text).split('\n')).toEqual([
@@ -201,7 +201,7 @@ describe('the Escalate button on the root message', () => {
     expect((await h.click('escalate_incident', 'INC-1', USERS.stranger)).status).toBe(200);
     await h.settle();
     expect(pd.events).toEqual([]);
-    const reply = h.slack.callsTo('chat.postEphemeral').at(-1);
+    const reply = h.slack.callsTo('response_url').at(-1);
     expect(reply?.args).toMatchObject({ user: USERS.stranger, text: expect.stringMatching(/^Refused: .*holds no authority/) });
     const [refusal] = await auditOf(h, 'incident=INC-1&kind=escalation.refused');
     expect(refusal).toMatchObject({ operator: USERS.stranger, outcome: 'FAILURE', details: { code: 'NO_AUTHORITY' } });
@@ -218,9 +218,29 @@ describe('the Escalate button on the root message', () => {
     const [record] = await auditOf(h, 'incident=INC-1&kind=escalation.triggered');
     expect(record).toMatchObject({ operator: USERS.sre, authority: 'ON_CALL_SRE', trigger: 'manual', outcome: 'SUCCESS' });
     expect(await auditOf(h, 'incident=INC-1&kind=escalation.delivery_failed')).toEqual([]);
-    expect(h.slack.callsTo('chat.postEphemeral').at(-1)?.args).toMatchObject({ user: USERS.sre, text: expect.stringContaining('Paging the on-call for INC-1') });
+    expect(h.slack.callsTo('response_url').at(-1)?.args).toMatchObject({ user: USERS.sre, text: expect.stringContaining('Paging the on-call for INC-1') });
     expect(thread(h).some((b) => b.includes(`Paging the on-call in PagerDuty by <@${USERS.sre}> (ON_CALL_SRE)`))).toBe(true);
     expect(thread(h).some((b) => b.includes('PagerDuty took the page') && b.includes('<@U0ANARUIZ>'))).toBe(true);
+  });
+
+  it('pages once per incident and reason: five more clicks, by two people, page nobody again and say so', async () => {
+    const before = pd.accepted().length;
+    for (const user of [USERS.sre, USERS.operator, USERS.sre, USERS.operator, USERS.emergency]) expect((await h.click('escalate_incident', 'INC-1', user)).status).toBe(200);
+    await h.settle();
+    expect(pd.accepted()).toHaveLength(before);
+    expect(await auditOf(h, 'incident=INC-1&kind=escalation.triggered')).toHaveLength(1);
+    expect(h.slack.responses(USERS.operator).at(-1)?.args.text).toMatch(/^Already escalated: the on-call was paged for INC-1/);
+  });
+
+  it('refuses a replayed Escalate click (the same signed request again) with 401, and pages nobody', async () => {
+    const { body, headers } = h.signedClick('escalate_incident', 'INC-1', USERS.sre);
+    const post = () => fetch(`${h.bot.url}/slack/events`, { method: 'POST', headers, body });
+    expect((await post()).status).toBe(200);
+    const replayed = await post();
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: string }).error).toMatch(/^replayed request/);
+    await h.settle();
+    expect(pd.accepted()).toHaveLength(1);
   });
 });
 
@@ -247,7 +267,7 @@ describe('PagerDuty down', () => {
     expect(alert.status).toBe(200);
     expect(await alert.json()).toMatchObject({ accepted: 1, incidents: ['INC-2'] });
     expect((await h.click('ack_incident', 'INC-1', USERS.sre)).status).toBe(200);
-    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'chat.postEphemeral' && String(c.args.text).includes('INC-1 acknowledged')));
+    await h.slack.waitFor((calls) => calls.some((c) => c.method === 'response_url' && String(c.args.text).includes('INC-1 acknowledged')));
     expect(await auditOf(h, 'incident=INC-1&kind=escalation.delivery_failed')).toEqual([]);
     const metrics = await (await fetch(`${h.bot.url}/metrics`)).text();
     expect(metrics).toMatch(/^chatops_pagerduty_queue_depth 1$/m);
@@ -314,7 +334,7 @@ describe('/oncall without PagerDuty', () => {
     await h.settle();
     expect((await h.click('escalate_incident', 'INC-1', USERS.operator)).status).toBe(200);
     await h.settle();
-    expect(h.slack.callsTo('chat.postEphemeral').at(-1)?.args.text).toContain('Not paged: PagerDuty is not configured');
+    expect(h.slack.callsTo('response_url').at(-1)?.args.text).toContain('Not paged: PagerDuty is not configured');
     const [record] = await auditOf(h, 'incident=INC-1&kind=escalation.triggered');
     expect(record).toMatchObject({ outcome: 'SKIPPED', operator: USERS.operator, details: { paged: false } });
   });

@@ -39,7 +39,7 @@ describe('slash commands answer bad input with a message and run nothing', () =>
       const ack = await h.command('/kill-switch', text, USERS.sre);
       expect(ack.response_type).toBe('ephemeral');
       expect(ack.text).toContain('Usage:');
-      expect(ack.text).toContain('/kill-switch on <scope>');
+      expect(ack.text).toContain('/kill-switch on &lt;scope&gt;'); // placeholders escaped: Slack shows them as <scope>
       expect(await snapshot(h)).toEqual(before);
     });
   });
@@ -53,7 +53,7 @@ describe('slash commands answer bad input with a message and run nothing', () =>
     ])('%s', async (_what, text) => {
       const ack = await h.command('/remediate', text, USERS.sre);
       expect(ack.response_type).toBe('ephemeral');
-      expect(ack.text).toContain('Usage: `/remediate <runbook-id> key=value …`');
+      expect(ack.text).toContain('Usage: `/remediate &lt;runbook-id&gt; key=value …`');
       expect(ack.blocks).toBeUndefined();
       expect(await snapshot(h)).toEqual(before);
     });

@@ -85,12 +85,16 @@ describe('Socket Mode: Slack reaches the bot over its outbound WebSocket, not si
     expect(proposals[0]).toMatchObject({ status: 'succeeded', executionStatus: 'Success' });
   });
 
-  it('answers /kill-switch status in the ack of its envelope, as an ephemeral reply', async () => {
-    const command = slashCommandFields({ command: '/kill-switch', text: 'status', userId: USERS.sre, channel: CHANNEL });
+  it('acks /kill-switch status in its envelope at once, then answers through the response_url, privately', async () => {
+    const responseUrl = h.slack.responseUrl({ user: USERS.sre, channel: CHANNEL });
+    const command = slashCommandFields({ command: '/kill-switch', text: 'status', userId: USERS.sre, channel: CHANNEL, responseUrl });
     const envelopeId = socket.push('slash_commands', command, true);
-    const ack = await socket.waitForAck(envelopeId);
-    expect(ack.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^No kill switch is engaged/) });
+    await socket.waitForAck(envelopeId);
     expect(socket.acksFor(envelopeId)).toHaveLength(1);
+    await h.slack.waitFor(() => h.slack.responses(USERS.sre).length > 0);
+    expect(h.slack.responses(USERS.sre).map((c) => c.args)).toEqual([
+      expect.objectContaining({ response_url: responseUrl, response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/^No kill switch is engaged/) }),
+    ]);
   });
 
   it('stayed on its one connection and never wrote the app-level token to the logs or to Slack', () => {

@@ -39,10 +39,10 @@ describe('an Approve button on a message showing an older plan', () => {
     expect(h.ssm.executions.filter((e) => e.documentName === ACTION)).toEqual([]);
 
     // Clicking the button as it was on the old message again: refused, nothing recorded.
-    const grantedBefore = h.slack.callsTo('chat.postEphemeral').length;
+    const grantedBefore = h.slack.callsTo('response_url').length;
     await h.click('approve_proposal', seen, USERS.sre);
     await h.settle();
-    const reply = h.slack.callsTo('chat.postEphemeral').slice(grantedBefore).find((c) => c.args.user === USERS.sre);
+    const reply = h.slack.callsTo('response_url').slice(grantedBefore).find((c) => c.args.user === USERS.sre);
     expect(String(reply?.args.text)).toContain('plan of ec2-stop-start-instance');
     expect(String(reply?.args.text)).toContain('changed');
     const current = (await h.api<{ proposals: Proposal[] }>('/api/incidents/INC-1')).proposals[0]!;

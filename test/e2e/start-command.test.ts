@@ -75,9 +75,10 @@ describe('npm start on the embedded defaults', { timeout: 90_000 }, () => {
     } finally {
       await stop(second.child);
     }
-  }, 60_000); // two `npm start`s, each compiling src/ first: slow on a shared 2-CPU machine
+    // Two `npm start`s, each compiling src/ first (about 10 s apiece on a busy 2-CPU machine).
+  }, 90_000);
 
-  it('refuses to start on a bad value, naming the variable, with exit code 78', async () => {
+  it('refuses to start on a bad value, naming the variable, with exit code 78', { timeout: 60_000 }, async () => {
     const child = spawn('npm', ['start', '--silent'], { env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DRY_RUN: 'perhaps' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));

@@ -17,12 +17,10 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
   let store: SharedStore;
   let h: Harness;
   let proposal: Proposal;
-  let storeEndpoint: string;
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can take it away.
     store = await startSharedStore();
-    storeEndpoint = store.env.AWS_ENDPOINT_URL_DYNAMODB;
     h = await startHarness(store.env);
 
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);
@@ -55,10 +53,9 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
     expect(ready.status).toBe(503);
     const body = await ready.text();
     expect(JSON.parse(body)).toEqual({ status: 'not ready', error: 'store unreachable (details in the bot log)' });
-    // /readyz needs no credentials: the store's address and its error stay in the log.
-    const endpoint = new URL(storeEndpoint);
-    expect(body).not.toContain(endpoint.port);
-    expect(body).not.toContain(endpoint.hostname);
+    // Unauthenticated: where the store lives is for the log, not for anyone who asks.
+    expect(body).not.toContain(new URL(store.env.AWS_ENDPOINT_URL_DYNAMODB).host);
+    expect(body).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED/);
     expect((await fetch(`${h.bot.url}/healthz`)).status).toBe(200);
   });
 
@@ -69,7 +66,7 @@ describe('the store becomes unreachable while a proposal awaits approval', () =>
     await h.settle();
     expect(h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === ACTION_DOCUMENT)).toHaveLength(0);
     expect(h.ssm.executions.filter((e) => e.documentName === ACTION_DOCUMENT)).toHaveLength(0);
-    const ephemerals = h.slack.accepted('chat.postEphemeral');
+    const ephemerals = h.slack.accepted('response_url');
     expect(ephemerals).toHaveLength(1);
     expect(ephemerals[0]?.args).toMatchObject({ channel: CHANNEL, user: USERS.operator });
     expect(String(ephemerals[0]?.args.text)).toMatch(/went wrong.*nothing was run/i);

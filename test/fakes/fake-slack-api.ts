@@ -80,6 +80,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
   const usergroups = new Map<string, string[]>();
   const listeners = new Set<() => void>();
   const socketMode = createFakeSocketMode();
+  /** response_urls handed out, by their number: who the reply is for, as Slack knows from the request. */
+  const responseUrls = new Map<string, { user: string; channel: string }>();
   let seq = 0;
 
   /** Epoch seconds with microseconds, from the clock: unique and increasing, as Slack's are. */
@@ -136,7 +138,7 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     },
   };
 
-  /** conversations.history (thread undefined) or .replies, newest first as Slack lists them, metadata only when asked. */
+  /** conversations.history (thread undefined) or .replies, in Slack's order, metadata only when asked. */
   function listMessages(channel: string, thread: string | undefined, args: Record<string, unknown>): Reply {
     if (!channel) return fail('channel_not_found');
     const oldest = Number(args.oldest ?? 0);
@@ -144,7 +146,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     const all = [...messages.values()]
       .filter((m) => m.channel === channel && Number(m.ts) >= oldest)
       .filter((m) => (thread === undefined ? m.thread_ts === undefined : m.ts === thread || m.thread_ts === thread))
-      .sort((a, b) => Number(b.ts) - Number(a.ts));
+      // history lists newest first; replies lists a thread from its parent on, as Slack does.
+      .sort((a, b) => (thread === undefined ? Number(b.ts) - Number(a.ts) : Number(a.ts) - Number(b.ts)));
     const start = Number(args.cursor ?? 0);
     const limit = Math.min(Number(args.limit ?? 100), 1000);
     const page = all.slice(start, start + limit).map((m) => {
@@ -201,8 +204,34 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     return reply;
   }
 
+  /**
+   * A post to a response_url (Bolt's respond()): recorded as a call of method `response_url` whose
+   * args are the message plus the user and channel of the request that carried the URL.
+   */
+  async function onResponseUrl(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = responseUrls.get(id);
+    const raw = await text(req);
+    if (!target || req.method !== 'POST') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('no_such_response_url');
+      return;
+    }
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('invalid_payload');
+      return;
+    }
+    calls.push({ method: 'response_url', args: { ...body, user: target.user, channel: target.channel, response_url: `http://127.0.0.1:${port}/respond/${id}` }, at: Date.now(), status: 200, ok: true });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    for (const listener of listeners) listener();
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/api\/([A-Za-z0-9._]+)$/.exec(new URL(req.url ?? '/', 'http://fake').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    const respondMatch = /^\/respond\/(\d+)$/.exec(pathname);
+    if (respondMatch) return onResponseUrl(respondMatch[1]!, req, res);
+    const match = /^\/api\/([A-Za-z0-9._]+)$/.exec(pathname);
     if (!match) {
       res.writeHead(404).end();
       return;
@@ -236,6 +265,17 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     calls,
     socketMode,
     callsTo: (method: string) => calls.filter((c) => c.method === method),
+    /**
+     * A response_url for a request by `user` in `channel`, as Slack puts in slash commands and
+     * clicks; what the bot posts there is recorded as calls of method `response_url`.
+     */
+    responseUrl(target: { user: string; channel: string }): string {
+      const id = String(responseUrls.size + 1);
+      responseUrls.set(id, target);
+      return `http://127.0.0.1:${port}/respond/${id}`;
+    },
+    /** Replies posted to response_urls (optionally only those for `user`), oldest first. */
+    responses: (user?: string) => calls.filter((c) => c.method === 'response_url' && (user === undefined || c.args.user === user)),
     /** Calls of `method` that Slack accepted (not rate-limited, not failed). */
     accepted: (method: string) => calls.filter((c) => c.method === method && c.ok),
     /** The message the bot posted with this metadata payload field (e.g. `proposal_id`, `incident_id`), as it stands now. */

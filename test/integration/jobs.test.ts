@@ -140,7 +140,7 @@ describe('scheduled jobs, run directly with a fixed clock', () => {
     });
     // The report reaches the channel through Slack delivery, from its audit record.
     await h.settle();
-    const posted = h.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).startsWith('Weekly report'));
+    const posted = h.slack.callsTo('chat.postMessage').find((c) => /^\*?Weekly report/.test(String(c.args.text)));
     expect(posted?.args.channel).toBe(CHANNEL);
     expect(String(posted?.args.text)).toContain('67% succeeded');
   });
@@ -155,7 +155,10 @@ describe('scheduled jobs, run directly with a fixed clock', () => {
     expect(await monthlyCalibrationJob.run(deps)).toBe('1 runbook(s) proposed for a stricter risk level');
     const [record] = await audit(h, 'kind=report.calibration');
     expect(record?.details?.calibration).toEqual([{ runbook: 'ecs-force-new-deployment', risk: 'low', proposedRisk: 'medium', successRate: 0.5, runs: 4 }]);
-    expect(record?.details?.text).toContain('ecs-force-new-deployment');
+    await h.settle();
+    const posted = h.slack.callsTo('chat.postMessage').find((c) => String(c.args.text).includes('Calibration'));
+    expect(posted?.args.channel).toBe(CHANNEL);
+    expect(String(posted?.args.text)).toContain('ecs-force-new-deployment');
   });
 
 });

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSnsVerifier } from '../../src/adapters/ingest/sns-verifier.js';
 import type { SnsConfirmation, SnsMessage } from '../../src/core/ingest/sns-message.js';
 import { parseSnsMessage } from '../../src/core/ingest/sns-message.js';
@@ -118,5 +119,31 @@ describe('SNS subscription confirmation', () => {
     const hostile = { ...(fixture('sns-subscription-confirmation.json') as SnsConfirmation), SubscribeURL: 'https://169.254.169.254/latest/meta-data/' };
     await expect(verifier.confirmSubscription(hostile)).rejects.toThrow(/not an Amazon SNS URL/);
     expect(sns.requests).toEqual([]);
+  });
+});
+
+describe('SNS certificate fetch with the global fetch the bot uses in production (nock serves the HTTPS endpoint)', () => {
+  const { origin, pathname } = new URL(TEST_CERT_URL);
+  beforeAll(() => nock.disableNetConnect());
+  afterEach(() => nock.cleanAll());
+  afterAll(() => nock.enableNetConnect());
+
+  it('fetches the certificate over HTTPS from the URL the message names, once, and verifies with it', async () => {
+    const served = nock(origin).get(pathname).once().reply(200, TEST_SIGNING_CERT, { 'content-type': 'application/x-pem-file' });
+    const verifier = createSnsVerifier({ fetch: globalThis.fetch });
+    expect(await verifier.verify(fixture('sns-alarm-notification.json'))).toEqual({ ok: true });
+    expect(await verifier.verify(fixture('sns-ok-notification.json'))).toEqual({ ok: true });
+    expect(served.isDone()).toBe(true);
+  });
+
+  it.each([
+    ['answers 500', () => nock(origin).get(pathname).reply(500, 'oops')],
+    ['refuses the connection', () => nock(origin).get(pathname).replyWithError('connect ECONNREFUSED')],
+  ])('says the certificate is unavailable (SNS retries) when the endpoint %s, and caches nothing', async (_what, serve) => {
+    serve();
+    const verifier = createSnsVerifier({ fetch: globalThis.fetch });
+    expect(await verifier.verify(fixture('sns-alarm-notification.json'))).toMatchObject({ ok: false, code: 'certificate_unavailable' });
+    nock(origin).get(pathname).reply(200, TEST_SIGNING_CERT);
+    expect(await verifier.verify(fixture('sns-alarm-notification.json'))).toEqual({ ok: true });
   });
 });

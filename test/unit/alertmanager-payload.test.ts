@@ -156,7 +156,6 @@ describe('parseAlertmanagerPayload', () => {
     ['an array', [], 'body', 'expected object, got array'],
     ['no groupKey', { ...fixture('ecs-firing.json'), groupKey: undefined }, 'groupKey', 'required'],
     ['no alerts in the group', { ...fixture('ecs-firing.json'), alerts: [] }, 'alerts', 'must not be empty'],
-    ['more than 1000 alerts', { ...fixture('ecs-firing.json'), alerts: new Array(1001).fill({}) }, 'alerts', 'more than 1000 items'],
     ['no alertname label', ecsWith((_a, labels) => delete labels.alertname), 'alerts.0.labels.alertname', alertnameRequired],
     ['an empty alertname label', ecsWith((_a, labels) => (labels.alertname = '')), 'alerts.0.labels.alertname', alertnameRequired],
     ['a numeric label value', ecsWith((_a, labels) => (labels.cluster = 42)), 'alerts.0.labels.cluster', 'expected string, got number'],
@@ -181,6 +180,26 @@ describe('parseAlertmanagerPayload', () => {
     ],
   ])('refuses a payload with %s', (_case, body, field, reason) => {
     expect(parseAlertmanagerPayload(body)).toEqual({ ok: false, field, message: `${field}: ${reason}` });
+  });
+
+  it('accepts a group of 5,000 alerts: Alertmanager never retries a 400, so refusing it would lose them', () => {
+    const base = (fixture('ecs-firing.json').alerts as Record<string, unknown>[])[0]!;
+    const alerts = Array.from({ length: 5000 }, (_, i) => ({ ...base, fingerprint: `f${i}`, labels: { ...(base.labels as object), instance: `i-${i}` } }));
+    const result = parseAlertmanagerPayload({ ...fixture('ecs-firing.json'), alerts });
+    expect(result.ok && result.alerts.length).toBe(5000);
+  });
+
+  it.each([
+    ['says how many alerts max_alerts left out', 7, 7],
+    ['says none were left out', 0, 0],
+    ['cannot say (an older Alertmanager)', undefined, undefined],
+    ['sends something that is not a count (read as "cannot say", not refused)', -1, undefined],
+  ])('carries truncatedAlerts on every alert of the group when the sender %s', (_what, truncatedAlerts, expected) => {
+    const body = fixture('multi-firing.json');
+    delete body.truncatedAlerts;
+    const result = parseAlertmanagerPayload({ ...body, ...(truncatedAlerts === undefined ? {} : { truncatedAlerts }) });
+    expect(result.ok).toBe(true);
+    if (result.ok) for (const alert of result.alerts) expectFields(alert, { omittedFromGroup: expected });
   });
 
   it('accepts exactly 100 labels and label values of exactly 1024 characters', () => {

@@ -24,6 +24,38 @@ describe('incident lifecycle', () => {
     expect(applyAlert(inc, alert('a', 'firing'), later(5)).effect).toBe('unchanged');
   });
 
+  describe('with alerts Alertmanager left out (truncatedAlerts, set by max_alerts)', () => {
+    const truncated = (fingerprint: string, status: Alert['status'], omitted: number): Alert => ({ ...alert(fingerprint, status), omittedFromGroup: omitted });
+
+    it('does not resolve when every alert it was shown resolved but others were left out: those may still fire', () => {
+      let inc = newIncident('INC-1', truncated('a', 'firing', 3), t0);
+      expect(inc.alertsOmitted).toBe(3);
+      const result = applyAlert(inc, truncated('a', 'resolved', 3), later(1));
+      expect(result.effect).toBe('alert-updated');
+      expect(result.incident).toMatchObject({ status: 'open', alertsOmitted: 3 });
+      inc = result.incident;
+      // A later notification leaves nothing out and shows the same resolved alert: now it resolves.
+      const settled = applyAlert(inc, truncated('a', 'resolved', 0), later(2));
+      expect(settled.effect).toBe('resolved');
+      expect(settled.incident.status).toBe('resolved');
+      expect(settled.incident.alertsOmitted).toBeUndefined();
+    });
+
+    it('keeps the latest count, also from a notification that changes no alert', () => {
+      const inc = newIncident('INC-1', truncated('a', 'firing', 3), t0);
+      const result = applyAlert(inc, truncated('a', 'firing', 9), later(1));
+      expect(result.effect).toBe('alert-updated');
+      expect(result.incident.alertsOmitted).toBe(9);
+      expect(applyAlert(result.incident, truncated('a', 'firing', 9), later(2)).effect).toBe('unchanged');
+    });
+
+    it('keeps the count it had when the sender cannot say', () => {
+      const inc = newIncident('INC-1', truncated('a', 'firing', 3), t0);
+      const result = applyAlert(inc, alert('a', 'resolved'), later(1));
+      expect(result.incident).toMatchObject({ status: 'open', alertsOmitted: 3 });
+    });
+  });
+
   it('resolves only when every alert has resolved', () => {
     let inc = newIncident('INC-1', alert('a', 'firing'), t0);
     inc = applyAlert(inc, alert('b', 'firing'), later(1)).incident;

@@ -20,6 +20,10 @@ import type { CloudWatchIngest } from './routes/cloudwatch-alerts.js';
 import { consoleRoutes } from './routes/console.js';
 import { killSwitchApiRoutes } from './routes/kill-switch-api.js';
 import { operatorApiRoutes } from './routes/operator-api.js';
+import { readLimitedBody } from './read-limited-body.js';
+
+/** Slack's requests are small (a click, a command, an event): anything over 1 MiB is refused unread. */
+export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 
 /** Operator sign-in: the static token and/or an OIDC issuer; neither means loopback only. */
 export interface OperatorSignIn {
@@ -82,8 +86,8 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Variables: Operat
       await options.controls.ping();
       return c.json({ status: 'ready' });
     } catch (err) {
-      // Unauthenticated: the store's address and error stay in the log.
-      log.warn({ err: (err as Error).message }, 'readiness: store unreachable');
+      // Unauthenticated: the error names the store's endpoint and table, so it goes to the log only.
+      log.warn({ err }, 'readiness: store unreachable');
       return c.json({ status: 'not ready', error: 'store unreachable (details in the bot log)' }, 503);
     }
   });
@@ -120,7 +124,10 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Variables: Operat
   app.post('/slack/events', async (c) => {
     // No HTTP receiver: Slack is off, or in Socket Mode, where events arrive over the bot's WebSocket.
     if (!slack) return c.json({ error: 'Slack is not received over HTTP on this bot: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and leave SLACK_APP_TOKEN unset (with it set, Slack uses Socket Mode instead)' }, 404);
-    const res = await slack.handle({ rawBody: await c.req.text(), contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
+    // Before the signature check, which needs the whole body: an unsigned sender must not make the bot buffer more than the limit.
+    const body = await readLimitedBody(c.req.raw, SLACK_MAX_BODY_BYTES);
+    if (!body.ok) return c.json({ error: `body: larger than ${SLACK_MAX_BODY_BYTES} bytes (1 MiB); Slack requests are smaller` }, 413, { connection: 'close' });
+    const res = await slack.handle({ rawBody: body.text, contentType: c.req.header('content-type'), header: (n) => c.req.header(n) });
     return c.body(res.body, res.status as 200, res.contentType ? { 'content-type': res.contentType } : {});
   });
 

@@ -15,6 +15,13 @@ export interface PagerOptions {
  * What the configuration says of PagerDuty: paging is on when PAGERDUTY_ROUTING_KEY is set (the
  * events themselves go out through PagerDuty delivery); PAGERDUTY_API_TOKEN alone still answers who
  * is on call (for /oncall and the escalation lines).
+ *
+ * Two transports, on purpose. What is read from the REST API (who is on call) goes through
+ * @pagerduty/pdjs's `api({ url })`, which sends PagerDuty's versioned headers. Paging (Events API
+ * v2) has its own transport (events-client.ts, driven by pagerduty-delivery.ts): pdjs's events
+ * client cannot honour `Retry-After`, does not retry 5xx, cannot time out a request (its timeout
+ * option sets an empty timer) and retries a 429 after a fixed 20 s, while a page must be retried,
+ * paced and, when it cannot be delivered, audited.
  */
 export function createPager(options: PagerOptions): Pager {
   const { config, log } = options;

@@ -1,3 +1,5 @@
+import { api } from '@pagerduty/pdjs';
+import type { APIResponse } from '@pagerduty/pdjs/build/src/api.js';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OnCall } from '../../services/pager.js';
@@ -13,8 +15,8 @@ export interface OnCallDirectoryOptions {
   slackUserIdFor?: (email: string) => Promise<string | undefined>;
   /** How long one answer from PagerDuty is reused. */
   ttlMs?: number;
+  /** For the whole lookup of one page, PagerDuty's own 429 retries included. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
   now?: () => number;
 }
 
@@ -48,21 +50,38 @@ const MAX_PAGES = 5;
 export function createOnCallDirectory(options: OnCallDirectoryOptions): () => Promise<OnCall[]> {
   const ttlMs = options.ttlMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const fetchFn = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const log = options.log.child({ component: 'pagerduty-oncall' });
   const base = options.apiUrl.replace(/\/+$/, '');
   let cached: { at: number; list: OnCall[] } | undefined;
   let inFlight: Promise<OnCall[]> | undefined;
 
+  /**
+   * One page through pdjs's REST client: `api({ url })` takes the full URL (so PAGERDUTY_API_URL,
+   * the EU region or a test server, is honoured) and sends PagerDuty's versioned
+   * `Accept: application/vnd.pagerduty+json;version=2` and `Authorization: Token token=…`.
+   * pdjs's own timeout option does nothing, so the request carries an abort signal; its 429
+   * retries are kept short, since a cached list is better than a late one.
+   */
   async function page(offset: number): Promise<z.infer<typeof oncallsPage>> {
-    const url = `${base}/oncalls?earliest=true&include%5B%5D=users&limit=${PAGE_SIZE}&offset=${offset}`;
-    const res = await fetchFn(url, {
-      headers: { authorization: `Token token=${options.token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    let res: APIResponse;
+    try {
+      res = await api({
+        url: `${base}/oncalls`,
+        token: options.token,
+        tokenType: 'token',
+        data: { earliest: 'true', 'include[]': ['users'], limit: String(PAGE_SIZE), offset: String(offset) },
+        signal: AbortSignal.timeout(timeoutMs),
+        retryTimeout: 1000,
+      });
+    } catch (err) {
+      // pdjs rejects with the response itself when the body is not JSON.
+      if (err instanceof Error) throw err;
+      const status = (err as { status?: unknown } | undefined)?.status;
+      throw new Error(`GET /oncalls answered ${typeof status === 'number' ? `HTTP ${status} ` : ''}with a body that is not JSON`);
+    }
     if (!res.ok) throw new Error(`GET /oncalls answered HTTP ${res.status}${res.status === 401 ? ' (check PAGERDUTY_API_TOKEN)' : ''}`);
-    const parsed = oncallsPage.safeParse(await res.json());
+    const parsed = oncallsPage.safeParse(res.data);
     if (!parsed.success) throw new Error(`GET /oncalls answered an unexpected shape: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`);
     return parsed.data;
   }

@@ -5,6 +5,8 @@ import { pinoSlackLogger } from './web-client.js';
 import type { SlackListenerContext } from './listeners/context.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerCommands } from './listeners/commands/index.js';
+import { register as registerEvents } from './listeners/events/index.js';
+import type { ReplayStore } from '../../services/ports.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -14,6 +16,10 @@ export interface SlackAppOptions {
   log: Logger;
   now: () => number;
   context: SlackListenerContext;
+  /** Signatures seen lately (HTTP only: Socket Mode requests are not signed). */
+  replays: ReplayStore;
+  /** Keeps each HTTP request's processing as tracked background work (shutdown waits for it). */
+  track?: (processing: Promise<void>) => void;
 }
 
 /**
@@ -33,7 +39,7 @@ export function createSlackApp(options: SlackAppOptions): { app: App; http?: Sla
     receiver = new SocketModeReceiver({ appToken: options.appToken, logger, installerOptions: { clientOptions }, customPropertiesExtractor: () => ({}) });
   } else {
     if (!options.signingSecret) throw new Error('SLACK_SIGNING_SECRET is required for Slack over HTTP (or set SLACK_APP_TOKEN for Socket Mode)');
-    http = new SlackHttpReceiver({ signingSecret: options.signingSecret, log: options.log.child({ component: 'slack-receiver' }), now: options.now });
+    http = new SlackHttpReceiver({ signingSecret: options.signingSecret, log: options.log.child({ component: 'slack-receiver' }), now: options.now, replays: options.replays, ...(options.track ? { track: options.track } : {}) });
     receiver = http;
   }
   const app = new App({
@@ -44,5 +50,6 @@ export function createSlackApp(options: SlackAppOptions): { app: App; http?: Sla
   });
   registerActions(app, options.context);
   registerCommands(app, options.context);
+  registerEvents(app, options.context);
   return http ? { app, http } : { app };
 }

@@ -1,4 +1,4 @@
-import type { AuditStore, ControlStore, DeliveryStore, CooldownStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore } from '../../services/ports.js';
+import type { AuditStore, ControlStore, CooldownStore, DeliveryStore, IncidentStore, KillSwitchStore, LeaseStore, ProposalStore, RateLimitStore, RemediationDraftStore, ReplayStore } from '../../services/ports.js';
 import type { SnsSubscriptionStore } from '../ingest/sns-subscription-store.js';
 import { createDynamoAuditStore } from './dynamo-audit-store.js';
 import { createDynamoControlStore } from './dynamo-control-store.js';
@@ -10,6 +10,8 @@ import { createDynamoRateLimitStore } from './dynamo-rate-limit-store.js';
 import { createDynamoIncidentStore } from './dynamo-incident-store.js';
 import { createDynamoProposalStore } from './dynamo-proposal-store.js';
 import { createDynamoSnsSubscriptionStore } from './dynamo-sns-subscription-store.js';
+import { createDynamoReplayStore } from './dynamo-replay-store.js';
+import { createDynamoRemediationDraftStore } from './dynamo-remediation-draft-store.js';
 import type { DynamoStoreOptions } from './store-options.js';
 
 export { createDocumentClient, mapStoreError } from './dynamo-client.js';
@@ -28,6 +30,8 @@ export interface Stores {
   leases: LeaseStore;
   deliveries: DeliveryStore;
   snsSubscriptions: SnsSubscriptionStore;
+  replays: ReplayStore;
+  remediationDrafts: RemediationDraftStore;
 }
 
 /** Every store on one document client and table prefix: the same code on dynalite and on AWS. */
@@ -43,5 +47,7 @@ export function createDynamoStores(options: DynamoStoreOptions): Stores {
     leases: createDynamoLeaseStore(options),
     deliveries: createDynamoDeliveryStore(options),
     snsSubscriptions: createDynamoSnsSubscriptionStore(options),
+    replays: createDynamoReplayStore(options),
+    remediationDrafts: createDynamoRemediationDraftStore(options),
   };
 }

@@ -9,8 +9,6 @@ import { validationFailure } from './validation-error.js';
 
 /** Alertmanager's "not set" time: firing alerts carry it as `endsAt`. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-/** Far above any sane `max_alerts`; a bigger group is more likely a bug or an attack than an outage. */
-const MAX_ALERTS = 1000;
 
 const alertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -30,11 +28,18 @@ const alertmanagerAlertSchema = z.object({
  * The parts of an Alertmanager webhook (payload version 4) we rely on. Fields we do not use
  * (receiver, groupLabels, commonLabels, externalURL, ...) are not checked: refusing a payload is
  * final, because Alertmanager does not retry 4xx, so only what would make the alerts unusable is.
+ * No count limit: a large group is a real outage, and the incident keeps its alerts in bounded
+ * form (see DETAILED_ALERT_BYTES in incident.ts); the body limit bounds memory.
  */
 const alertmanagerPayloadSchema = z.object({
   version: z.literal('4'),
   groupKey: z.string().min(1),
-  alerts: z.array(alertmanagerAlertSchema).min(1).max(MAX_ALERTS),
+  alerts: z.array(alertmanagerAlertSchema).min(1),
+  /**
+   * Alerts left out by `max_alerts`: they may still fire, so the incident must not resolve. A value
+   * that is not a count is read as "cannot say" rather than refused, which would lose the group.
+   */
+  truncatedAlerts: z.unknown().transform((v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined)),
 });
 
 type AlertmanagerAlert = z.infer<typeof alertmanagerAlertSchema>;
@@ -47,10 +52,11 @@ export function parseAlertmanagerPayload(body: unknown): IngestResult {
   const parsed = alertmanagerPayloadSchema.safeParse(body);
   if (!parsed.success) return validationFailure(parsed.error);
   const groupKey = boundedGroupKey(`alertmanager:${parsed.data.groupKey}`);
-  return { ok: true, alerts: parsed.data.alerts.map((alert) => toAlert(alert, groupKey)) };
+  const omitted = parsed.data.truncatedAlerts;
+  return { ok: true, alerts: parsed.data.alerts.map((alert) => toAlert(alert, groupKey, omitted)) };
 }
 
-function toAlert(alert: AlertmanagerAlert, groupKey: string): Alert {
+function toAlert(alert: AlertmanagerAlert, groupKey: string, omittedFromGroup: number | undefined): Alert {
   const { labels, annotations } = alert;
   // The schema refused alerts without one; the fallback only satisfies the type checker.
   const name = labelValue(labels, 'alertname') ?? '';
@@ -74,6 +80,7 @@ function toAlert(alert: AlertmanagerAlert, groupKey: string): Alert {
     ...(alert.endsAt !== undefined && alert.endsAt !== ZERO_TIME && { endsAt: alert.endsAt }),
     ...(alert.generatorURL && { generatorURL: alert.generatorURL }),
     ...(channel !== undefined && { channel }),
+    ...(omittedFromGroup !== undefined && { omittedFromGroup }),
   };
 }
 

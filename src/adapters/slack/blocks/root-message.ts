@@ -1,5 +1,6 @@
 import type { IncidentView } from '../../../services/incident-channel.js';
-import { escapeMrkdwn, fields, header, link, section, context, severityEmoji, MAX_BLOCKS } from './text.js';
+import type { ChatBlocks } from '../delivery/chat-blocks.js';
+import { actions, button, confirmDialog, escapeMrkdwn, fields, header, link, section, context, severityEmoji, slackMessage } from './text.js';
 import { proposalStatusText } from './proposal-status.js';
 
 const MAX_ALERTS_SHOWN = 10;
@@ -10,26 +11,20 @@ export const ROOT_ACTION_IDS = { ack: 'ack_incident', escalate: 'escalate_incide
 
 /** Pages the on-call by hand; Slack asks first, since a page wakes someone up. */
 function escalateButton(incidentId: string): Record<string, unknown> {
-  return {
-    type: 'button',
-    action_id: ROOT_ACTION_IDS.escalate,
-    text: { type: 'plain_text', text: 'Escalate' },
+  return button({
+    actionId: ROOT_ACTION_IDS.escalate,
+    text: 'Escalate',
     value: incidentId,
-    confirm: {
-      title: { type: 'plain_text', text: 'Page the on-call?' },
-      text: { type: 'mrkdwn', text: `This pages whoever is on call in PagerDuty for ${incidentId}.` },
-      confirm: { type: 'plain_text', text: 'Page' },
-      deny: { type: 'plain_text', text: 'Cancel' },
-    },
-  };
+    confirm: confirmDialog({ title: 'Page the on-call?', text: `This pages whoever is on call in PagerDuty for ${incidentId}.`, confirm: 'Page' }),
+  });
 }
 
 /** Buttons for an unresolved incident; undefined when none applies (Slack refuses an empty actions block). */
 function rootActions(incidentId: string, status: string): Record<string, unknown> | undefined {
   const elements: Record<string, unknown>[] = [];
-  if (status === 'open') elements.push({ type: 'button', action_id: ROOT_ACTION_IDS.ack, text: { type: 'plain_text', text: 'Acknowledge' }, value: incidentId });
+  if (status === 'open') elements.push(button({ actionId: ROOT_ACTION_IDS.ack, text: 'Acknowledge', value: incidentId }));
   elements.push(escalateButton(incidentId));
-  return elements.length > 0 ? { type: 'actions', block_id: `incident:${incidentId}`, elements } : undefined;
+  return elements.length > 0 ? actions(elements, `incident:${incidentId}`) : undefined;
 }
 
 const statusText: Record<string, string> = {
@@ -40,7 +35,7 @@ const statusText: Record<string, string> = {
 };
 
 /** The incident's root message, rebuilt from state on every change and updated in place. */
-export function rootMessage({ incident, proposals }: IncidentView): { text: string; blocks: unknown[] } {
+export function rootMessage({ incident, proposals }: IncidentView): ChatBlocks {
   const alerts = Object.values(incident.alerts);
   const firing = alerts.filter((a) => a.status === 'firing').length;
   const title = `${incident.status === 'resolved' ? '✅' : ''}${incident.id} · ${incident.title}`;
@@ -58,12 +53,13 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
     return `${icon} *${escapeMrkdwn(a.name)}*: ${escapeMrkdwn(a.summary)} (${link(a.generatorURL, 'source')})`;
   });
   if (alerts.length > MAX_ALERTS_SHOWN) alertLines.push(`…and ${alerts.length - MAX_ALERTS_SHOWN} more`);
+  if (incident.alertsOmitted) alertLines.push(`:warning: Alertmanager left out ${incident.alertsOmitted} more alert(s) of this group (\`max_alerts\`): they may still fire, so this incident resolves only once a notification leaves none out (or by \`/incident resolve\`).`);
   if (incident.alertsOverflow) alertLines.push(':warning: More alerts than one incident can track: the rest are in the audit trail only, and this incident will not resolve by itself (`/incident resolve`).');
   blocks.push(section(alertLines.join('\n')));
   if (proposals.length > 0) {
     const lines = proposals
       .slice(0, MAX_PROPOSALS_SHOWN)
-      .map((p) => `• \`${p.plan.runbookId}\` on \`${escapeMrkdwn(p.plan.target)}\` (${p.plan.risk} risk): ${proposalStatusText(p)}`);
+        .map((p) => `• \`${escapeMrkdwn(p.plan.runbookId)}\` on \`${escapeMrkdwn(p.plan.target)}\` (${p.plan.risk} risk): ${proposalStatusText(p)}`);
     if (proposals.length > MAX_PROPOSALS_SHOWN) lines.push(`…and ${proposals.length - MAX_PROPOSALS_SHOWN} more`);
     blocks.push(section(`*Runbooks*\n${lines.join('\n')}`));
   }
@@ -73,8 +69,5 @@ export function rootMessage({ incident, proposals }: IncidentView): { text: stri
   if (incident.acknowledgedAt) times.push(`acknowledged ${incident.acknowledgedAt} by <@${incident.acknowledgedBy ?? ''}>`);
   if (incident.resolvedAt) times.push(`resolved ${incident.resolvedAt}`);
   blocks.push(context(`${incident.id} · ${times.join(' · ')} · details in the thread`));
-  return {
-    text: escapeMrkdwn(`${incident.id} [${incident.status}] ${incident.severity}: ${incident.title}`),
-    blocks: blocks.slice(0, MAX_BLOCKS),
-  };
+  return slackMessage(escapeMrkdwn(`${incident.id} [${incident.status}] ${incident.severity}: ${incident.title}`), blocks);
 }

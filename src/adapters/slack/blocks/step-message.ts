@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../../../core/audit.js';
-import { codeBlock, context, escapeMrkdwn, section } from './text.js';
+import type { ChatBlocks } from '../delivery/chat-blocks.js';
+import { codeBlock, context, escapeMrkdwn, section, slackMessage } from './text.js';
 import { onCallFromDetails, onCallSentence } from './on-call.js';
 import type { IncidentSummary } from '../../../core/incident-summary.js';
 import { summaryBlocks } from './summary-message.js';
@@ -7,18 +8,20 @@ import { summaryBlocks } from './summary-message.js';
 const icons: Record<string, string> = { SUCCESS: ':white_check_mark:', FAILURE: ':x:', SKIPPED: ':fast_forward:' };
 
 function who(r: AuditRecord): string {
-  return r.operator === 'automated' ? 'automated' : `<@${r.operator}>${r.authority ? ` (${r.authority})` : ''}`;
+  return r.operator === 'automated' ? 'automated' : `<@${r.operator}>${r.authority ? ` (${escapeMrkdwn(r.authority)})` : ''}`;
 }
 
 function headline(r: AuditRecord): string {
   const d = r.details ?? {};
-  const rb = r.runbook ? `\`${r.runbook}\`` : '';
+  const rb = r.runbook ? `\`${escapeMrkdwn(r.runbook)}\`` : '';
+  // Every value below may have come from outside (AWS, alerts, people): escaped where it is put in.
+  const e = (v: unknown) => escapeMrkdwn(String(v ?? ''));
   const target = r.targetResource ? ` on \`${escapeMrkdwn(r.targetResource)}\`` : '';
   switch (r.kind) {
     case 'diagnostics.completed':
-      return `Diagnostics \`${r.action}\` for ${rb}${target}: *${escapeMrkdwn(String(d.status ?? r.outcome))}*`;
+      return `Diagnostics \`${e(r.action)}\` for ${rb}${target}: *${escapeMrkdwn(String(d.status ?? r.outcome))}*`;
     case 'diagnostics.dry_run':
-      return `Diagnostics \`${r.action}\` for ${rb}${target} not started (DRY_RUN)`;
+      return `Diagnostics \`${e(r.action)}\` for ${rb}${target} not started (DRY_RUN)`;
     case 'proposal.invalid':
       return `Runbook ${rb} not proposed: ${escapeMrkdwn(String(d.reason ?? ''))}`;
     case 'runbook.none':
@@ -26,9 +29,9 @@ function headline(r: AuditRecord): string {
     case 'proposal.created':
       return `Will run ${rb}${target} (${String(d.risk)} risk, no approval needed): \`${escapeMrkdwn(String(r.action ?? ''))}\``;
     case 'approval.requested':
-      return `${rb}${target} awaits approval (${String(d.risk)} risk, ${String(d.approvalsRequired)} needed)`;
+      return `${rb}${target} awaits approval (${e(d.risk)} risk, ${e(d.approvalsRequired)} needed)`;
     case 'approval.granted':
-      return `Approved by ${who(r)}: ${rb}${target} (${String(d.approvals)}/${String(d.required)})`;
+      return `Approved by ${who(r)}: ${rb}${target} (${e(d.approvals)}/${e(d.required)})`;
     case 'approval.rejected':
       return `Rejected by ${who(r)}: ${rb}${target}`;
     case 'approval.refused':
@@ -38,11 +41,11 @@ function headline(r: AuditRecord): string {
     case 'action.dry_run':
       return `Dry run of ${rb}${target}: this is exactly what would be sent`;
     case 'action.started':
-      return `Started ${rb}${target}: SSM execution \`${r.executionId ?? ''}\``;
+      return `Started ${rb}${target}: SSM execution \`${e(r.executionId)}\``;
     case 'action.progress':
       return `${rb}${target}: execution is *${escapeMrkdwn(String(d.status ?? ''))}*`;
     case 'action.succeeded':
-      return `${rb}${target} *succeeded* (execution \`${r.executionId ?? ''}\`)`;
+      return `${rb}${target} *succeeded* (execution \`${e(r.executionId)}\`)`;
     case 'action.failed':
       return `${rb}${target} *failed*: ${escapeMrkdwn(String(d.error ?? d.executionStatus ?? 'unknown error'))}`;
     case 'proposal.withdrawn':
@@ -52,33 +55,33 @@ function headline(r: AuditRecord): string {
     case 'incident.reopened':
       return 'Incident reopened: an alert fired again';
     case 'approval.reminder':
-      return `Reminder: ${rb}${target} still awaits approval (${String(d.approvals)}/${String(d.required)}) from ${(d.approvers as string[] | undefined)?.join(', ') ?? 'an approver'}; it expires at ${String(d.expiresAt)}`;
+      return `Reminder: ${rb}${target} still awaits approval (${e(d.approvals)}/${e(d.required)}) from ${(d.approvers as string[] | undefined)?.map(e).join(', ') ?? 'an approver'}; it expires at ${e(d.expiresAt)}`;
     case 'incident.stale_reminder':
-      return `No activity on this incident for ${String(d.idleMinutes)} min; is someone on it?`;
+      return `No activity on this incident for ${e(d.idleMinutes)} min; is someone on it?`;
     case 'incident.acknowledged':
       return `Acknowledged by ${who(r)}`;
     case 'incident.status_changed':
       return `Incident is now *${escapeMrkdwn(String(d.to ?? ''))}* (was ${escapeMrkdwn(String(d.from ?? ''))})`;
     case 'approval.invalidated':
-      return `${rb}${target}: the plan changed after it was approved (runbook v${String(d.previousVersion)} → v${String(d.version)}); earlier approvals no longer count`;
+      return `${rb}${target}: the plan changed after it was approved (runbook v${e(d.previousVersion)} → v${e(d.version)}); earlier approvals no longer count`;
     case 'approval.expired':
-      return `${rb}${target}: approval expired with ${String(d.approvals)}/${String(d.required)} approvals; nothing ran`;
+      return `${rb}${target}: approval expired with ${e(d.approvals)}/${e(d.required)} approvals; nothing ran`;
     case 'action.refused':
       return `${rb}${target} *not run*: ${escapeMrkdwn(String(d.reason ?? d.guard ?? ''))}`;
     case 'action.tracking_lost':
-      return `${rb}${target}: lost track of execution \`${r.executionId ?? ''}\` (${escapeMrkdwn(String(d.reason ?? ''))}); it may still be running, polling resumes within minutes`;
+      return `${rb}${target}: lost track of execution \`${e(r.executionId)}\` (${escapeMrkdwn(String(d.reason ?? ''))}); it may still be running, polling resumes within minutes`;
     case 'action.aborted':
-      return `${rb}${target}: execution \`${r.executionId ?? ''}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
+      return `${rb}${target}: execution \`${e(r.executionId)}\` stopped by kill switch \`${escapeMrkdwn(String(d.scope ?? ''))}\` (${who(r)})`;
     case 'escalation.triggered':
       return escalationHeadline(r);
     case 'escalation.paged':
       return 'PagerDuty took the page: the on-call is being notified';
     case 'escalation.delivery_failed':
-      return `PagerDuty did not take the *${escapeMrkdwn(String(d.action ?? 'event'))}* after ${String(d.attempts ?? '?')} attempt(s): ${escapeMrkdwn(String(d.error ?? 'unknown error'))}${d.action === 'trigger' ? '. Nobody may have been paged: reach the on-call directly' : ''}`;
+      return `PagerDuty did not take the *${escapeMrkdwn(String(d.action ?? 'event'))}* after ${e(d.attempts ?? '?')} attempt(s): ${escapeMrkdwn(String(d.error ?? 'unknown error'))}${d.action === 'trigger' ? '. Nobody may have been paged: reach the on-call directly' : ''}`;
     case 'escalation.refused':
       return `Refused an escalation by ${who(r)}: ${escapeMrkdwn(String(d.reason ?? d.code ?? ''))}`;
     default:
-      return `${escapeMrkdwn(r.kind)} ${rb}${target}`;
+      return `${e(r.kind)} ${rb}${target}`;
   }
 }
 
@@ -98,10 +101,10 @@ function onCallLine(r: AuditRecord): string | undefined {
 }
 
 /** One thread line per audit record: what happened, by whom, and the payload where it matters. */
-export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] } {
+export function stepMessage(r: AuditRecord): ChatBlocks {
   if (r.kind === 'incident.summary' && r.details) {
     const summary = r.details as unknown as IncidentSummary;
-    return { text: `${summary.incidentId} resolved: ${summary.outcome}`, blocks: [...summaryBlocks(summary), context(`${r.kind} · #${r.seq} · ${r.timestamp}`)] };
+    return slackMessage(escapeMrkdwn(`${summary.incidentId} resolved: ${summary.outcome}`), [...summaryBlocks(summary), context(`${escapeMrkdwn(r.kind)} · #${r.seq} · ${r.timestamp}`)]);
   }
   const line = `${icons[r.outcome] ?? ''} ${headline(r)}`;
   const blocks: Record<string, unknown>[] = [section(line)];
@@ -112,7 +115,7 @@ export function stepMessage(r: AuditRecord): { text: string; blocks: unknown[] }
   if (r.kind === 'proposal.created' && d.parameters) blocks.push(section(codeBlock(d.parameters)));
   if (r.kind === 'diagnostics.completed' && d.outputs && Object.keys(d.outputs).length > 0) blocks.push(section(codeBlock(d.outputs)));
   if (r.kind === 'diagnostics.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
-  blocks.push(context(`${r.kind} · #${r.seq} · ${r.timestamp}`));
+  blocks.push(context(`${escapeMrkdwn(r.kind)} · #${r.seq} · ${r.timestamp}`));
   // The fallback text carries the on-call too: it is what notifications show.
-  return { text: (onCall ? `${line}\n${onCall}` : line).replace(/\*/g, ''), blocks };
+  return slackMessage((onCall ? `${line}\n${onCall}` : line).replace(/\*/g, ''), blocks);
 }

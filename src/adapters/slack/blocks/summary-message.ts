@@ -8,7 +8,7 @@ export function summaryBlocks(s: IncidentSummary): Record<string, unknown>[] {
     ? s.actions
         .map((a) => {
           const who = a.approvedBy.length ? `approved by ${a.approvedBy.map((u) => `<@${u}>`).join(', ')}` : a.requestedBy === 'automated' ? 'ran automatically' : `requested by <@${a.requestedBy}>`;
-          return `• \`${a.runbook}\` on \`${escapeMrkdwn(a.target)}\`: *${a.status}*, ${who}${a.executionId ? ` (execution \`${a.executionId}\`)` : ''}${a.error ? `: ${escapeMrkdwn(a.error)}` : ''}`;
+          return `• \`${escapeMrkdwn(a.runbook)}\` on \`${escapeMrkdwn(a.target)}\`: *${escapeMrkdwn(a.status)}*, ${who}${a.executionId ? ` (execution \`${escapeMrkdwn(a.executionId)}\`)` : ''}${a.error ? `: ${escapeMrkdwn(a.error)}` : ''}`;
         })
         .join('\n')
     : 'No runbook ran.';

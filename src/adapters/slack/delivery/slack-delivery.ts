@@ -9,14 +9,14 @@ import type { Metrics } from '../../../services/metrics.js';
 import type { AuditStore, Clock, DeliveryStore, IncidentStore, ProposalStore } from '../../../services/ports.js';
 import { ConflictError } from '../../../services/ports.js';
 import type { DeliverySink } from '../../delivery/delivery-driver.js';
-import { announcementMessage } from '../blocks/announcement.js';
+import { announcementMessage, announcementOf } from '../blocks/announcement.js';
 import { proposalMessage } from '../blocks/proposal-message.js';
 import { rootMessage } from '../blocks/root-message.js';
 import { threadBatch } from '../blocks/thread-batch.js';
 import type { ChatBlocks } from './chat-blocks.js';
 import { digest, emptyChatState, linesKey, proposalKey, rootKey, slackOldest } from './chat-state.js';
 import type { ChatState, TrackedMessage } from './chat-state.js';
-import type { IncidentView } from '../../../services/incident-channel.js';
+import type { Announcement, IncidentView } from '../../../services/incident-channel.js';
 import { createPacer } from './pacer.js';
 import type { PacerOptions } from './pacer.js';
 import type { MessageKey, SlackApi, SlackOutcome } from './slack-api.js';
@@ -380,7 +380,7 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
   async function serveAnnouncement(entry: Entry): Promise<boolean> {
     const state = entry.state as ChatState;
     const records = await options.audit.after(entry.id, state.threadSeq, READ_BATCH);
-    const next = records.find(isAnnouncement);
+    const next = records.find((r) => isAnnouncement(r) && announcementOf(r) !== undefined);
     if (!next) {
       const last = records.at(-1);
       if (last) {
@@ -390,7 +390,7 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
       return records.length >= READ_BATCH;
     }
     pacer.posted(state.channel, now());
-    const outcome = await send('chat.postMessage', state.channel, () => api.post(state.channel, announcementMessage(next), { key: linesKey(entry.id, next.seq) }));
+    const outcome = await send('chat.postMessage', state.channel, () => api.post(state.channel, announcementMessage(announcementOf(next) as Announcement), { key: linesKey(entry.id, next.seq) }));
     if (outcome.kind === 'ok' || outcome.kind === 'refused') {
       if (outcome.kind === 'refused') await refused(entry, 'announcement', outcome.code, { key: next.seq });
       state.threadSeq = next.seq;

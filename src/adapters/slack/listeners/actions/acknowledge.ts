@@ -1,23 +1,24 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { acknowledgeByHand } from '../../../../services/incident-commands.js';
 import type { SlackListenerContext } from '../context.js';
+import { replyPrivately, serviceReply } from '../reply.js';
 
-/** The Acknowledge button on the root message. */
+/** The Acknowledge button on the root message: ack, then acknowledge and tell the clicker. */
 export function acknowledgeButton(ctx: SlackListenerContext) {
-  return async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const incidentId = 'value' in action && typeof action.value === 'string' ? action.value : '';
     const userId = body.user.id;
-    const channel = body.channel?.id;
+    const log = ctx.deps.log.child({ incidentId, user: userId, button: action.action_id });
     await ctx.track(`ack:${incidentId}`, async () => {
       let message: string;
       try {
         message = (await acknowledgeByHand(ctx.deps, incidentId, { userId, usergroups: await ctx.usergroupsOf(userId) })).message;
       } catch (err) {
-        ctx.deps.log.error({ err, incidentId }, 'acknowledge failed');
+        log.error({ err }, 'acknowledge failed');
         message = 'The store did not answer; the incident was not acknowledged. Try again.';
       }
-      if (channel) await ctx.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
+      await replyPrivately(respond, serviceReply(message), log);
     });
   };
 }

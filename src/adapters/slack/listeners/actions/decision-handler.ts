@@ -3,6 +3,7 @@ import type { Actor } from '../../../../core/policy/authority.js';
 import type { DecisionReply } from '../../../../services/decide-proposal.js';
 import type { ServiceDeps } from '../../../../services/deps.js';
 import type { SlackListenerContext } from '../context.js';
+import { replyPrivately, serviceReply } from '../reply.js';
 
 type Decide = (deps: ServiceDeps, proposalId: string, actor: Actor, seenDigest?: string) => Promise<DecisionReply>;
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
@@ -12,14 +13,12 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
  * 3 seconds, and everything after it (policy, store, SSM) may take longer.
  */
 export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
-  return async ({ ack, body, action }: ButtonArgs): Promise<void> => {
+  return async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const value = 'value' in action && typeof action.value === 'string' ? action.value : '';
     // Approve carries `<id>|<plan digest>` (the plan the clicker saw); other buttons just the id.
     const [proposalId = '', seenDigest] = value.split('|');
     const userId = body.user.id;
-    const channel = body.channel?.id;
-    const threadTs = body.message?.thread_ts ?? body.message?.ts;
     const log = ctx.deps.log.child({ actionId: proposalId, user: userId, button: action.action_id });
     // Tracked background work, so shutdown waits for it and tests can wait for it to settle.
     await ctx.track(`click:${proposalId}`, async () => {
@@ -31,7 +30,7 @@ export function decisionHandler(ctx: SlackListenerContext, decide: Decide) {
         reply = { ok: false, message: 'Something went wrong recording that click; nothing was run. Try again in a moment.' };
       }
       log.info({ ok: reply.ok }, reply.message);
-      if (channel) await ctx.notifyUser(channel, userId, reply.message, threadTs).catch((err: unknown) => log.warn({ err }, 'could not send the ephemeral reply'));
+      await replyPrivately(respond, serviceReply(reply.message), log);
     });
   };
 }

@@ -3,65 +3,59 @@ import { parseRemediateCommand } from '../../../../core/commands/remediate-comma
 import { previewRemediation, requestRemediation } from '../../../../services/remediate.js';
 import { remediatePreview } from '../../blocks/remediate-preview.js';
 import type { SlackListenerContext } from '../context.js';
+import { replyPrivately, serviceReply } from '../reply.js';
 
-/** `/remediate <runbook-id> key=value …`: ack with the rendered plan (ephemeral); nothing runs yet. */
+/** How long a preview's Confirm button works: long enough to read the plan, short enough to be current. */
+export const DRAFT_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * `/remediate <runbook-id> key=value …`: ack, keep what was typed in the store behind a short key,
+ * then show the rendered plan (ephemeral) with a Confirm button carrying that key. Nothing runs yet.
+ */
 export function remediateCommand(ctx: SlackListenerContext) {
-  return async ({ ack, command }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ ack, command, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = parseRemediateCommand(command.text ?? '');
     if (!parsed.ok) {
-      await ack({ response_type: 'ephemeral', text: parsed.message });
+      await ack({ response_type: 'ephemeral', text: serviceReply(parsed.message) });
       return;
     }
-    const preview = previewRemediation(ctx.deps, parsed.runbookId, parsed.labels);
-    if (!preview.ok) {
-      await ack({ response_type: 'ephemeral', text: preview.message });
-      return;
-    }
-    await ack({ response_type: 'ephemeral', ...remediatePreview(preview.plan, parsed.labels) });
+    await ack();
+    const log = ctx.deps.log.child({ command: '/remediate', user: command.user_id });
+    await ctx.track(`remediate:${command.user_id}`, async () => {
+      const preview = previewRemediation(ctx.deps, parsed.runbookId, parsed.labels);
+      if (!preview.ok) return replyPrivately(respond, serviceReply(preview.message), log);
+      try {
+        const until = new Date(ctx.deps.clock.now().getTime() + DRAFT_TTL_MS);
+        const key = await ctx.drafts.put({ runbookId: parsed.runbookId, labels: parsed.labels, digest: preview.plan.digest }, until);
+        await replyPrivately(respond, remediatePreview(preview.plan, key), log);
+      } catch (err) {
+        log.error({ err }, '/remediate could not keep the preview');
+        await replyPrivately(respond, 'The store did not answer; nothing was run. Try again in a moment.', log);
+      }
+    });
   };
 }
 
-interface ConfirmValue {
-  runbookId: string;
-  labels: Record<string, string>;
-  digest: string;
-}
-
-function parseValue(value: unknown): ConfirmValue | undefined {
-  if (typeof value !== 'string') return undefined;
-  try {
-    const v = JSON.parse(value) as Partial<ConfirmValue>;
-    if (typeof v.runbookId !== 'string' || typeof v.digest !== 'string' || !v.labels || typeof v.labels !== 'object') return undefined;
-    const labels = Object.fromEntries(Object.entries(v.labels).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
-    return { runbookId: v.runbookId, labels, digest: v.digest };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The Confirm button under a `/remediate` preview. */
+/** The Confirm button under a `/remediate` preview: runs the stored draft's plan, or nothing. */
 export function remediateConfirm(ctx: SlackListenerContext) {
-  return async ({ ack, body, action }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({ ack, body, action, respond }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
-    const channel = body.channel?.id;
-    const value = parseValue('value' in action ? action.value : undefined);
+    const key = 'value' in action && typeof action.value === 'string' ? action.value : '';
+    const log = ctx.deps.log.child({ button: action.action_id, user: userId });
     await ctx.track(`remediate:${userId}`, async () => {
       let message: string;
-      if (!value) message = 'That confirmation could not be read; run /remediate again.';
-      else {
-        const preview = previewRemediation(ctx.deps, value.runbookId, value.labels);
-        if (preview.ok && preview.plan.digest !== value.digest) message = 'The runbook changed since this preview; nothing was run. Run /remediate again to see the current plan.';
-        else {
-          try {
-            message = (await requestRemediation(ctx.deps, { userId, usergroups: await ctx.usergroupsOf(userId) }, value.runbookId, value.labels)).message;
-          } catch (err) {
-            ctx.deps.log.error({ err, user: userId }, '/remediate failed');
-            message = 'Something went wrong recording the request; nothing was run. Try again in a moment.';
-          }
-        }
+      try {
+        const draft = await ctx.drafts.get(key);
+        const preview = draft ? previewRemediation(ctx.deps, draft.runbookId, draft.labels) : undefined;
+        if (!draft) message = 'This preview has expired or could not be read; nothing was run. Run /remediate again.';
+        else if (preview?.ok && preview.plan.digest !== draft.digest) message = 'The runbook changed since this preview; nothing was run. Run /remediate again to see the current plan.';
+        else message = (await requestRemediation(ctx.deps, { userId, usergroups: await ctx.usergroupsOf(userId) }, draft.runbookId, draft.labels)).message;
+      } catch (err) {
+        log.error({ err }, '/remediate failed');
+        message = 'Something went wrong recording the request; nothing was run. Try again in a moment.';
       }
-      if (channel) await ctx.notifyUser(channel, userId, message).catch((err: unknown) => ctx.deps.log.warn({ err }, 'could not send the ephemeral reply'));
+      await replyPrivately(respond, serviceReply(message), log);
     });
   };
 }
