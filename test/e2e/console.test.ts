@@ -4,13 +4,13 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { startFakeOidc } from '../fakes/fake-oidc.js';
 import type { FakeOidc } from '../fakes/fake-oidc.js';
-import { systemPeer } from '../fakes/system-peer.js';
+import { systemPeer } from '../fakes/system-peers.js';
 import { SECRETS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = systemPeer(CHROMIUM, 'chromium');
+const chromiumPeer = systemPeer('chromium');
+const CHROMIUM = chromiumPeer.binary;
 
 const launch = () => chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 
@@ -24,7 +24,7 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-describe.skipIf(!haveChromium)('the operator console in a real browser (Debian chromium)', () => {
+describe.skipIf(chromiumPeer.skip)('the operator console in a real browser (Debian chromium)', () => {
   let h: Harness;
   let browser: Browser;
   let page: Page;
@@ -134,7 +134,7 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
   });
 });
 
-describe.skipIf(!haveChromium)('console sign-in with OIDC (authorization code with PKCE) against a local issuer', () => {
+describe.skipIf(chromiumPeer.skip)('console sign-in with OIDC (authorization code with PKCE) against a local issuer', () => {
   let h: Harness;
   let idp: FakeOidc;
   let browser: Browser;

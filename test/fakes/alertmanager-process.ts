@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { locateSystemPeer } from './system-peers.js';
 
 /**
  * Debian's real Alertmanager (`apt-get install prometheus-alertmanager`, 0.25 on bookworm) as a
@@ -12,14 +13,12 @@ import path from 'node:path';
  * fake: it is here beside the fakes so integration tests and the benchmark can share it.
  */
 
-export const DEFAULT_ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
-
 export interface AlertmanagerOptions {
   /** Where the webhook receiver posts, e.g. `${bot.url}/alerts/alertmanager`. */
   webhookUrl: string;
   /** Sent as `Authorization: Bearer <token>` (the bot's ALERT_WEBHOOK_TOKEN); omitted when unset. */
   token?: string;
-  /** Defaults to $ALERTMANAGER_BIN, then the Debian package's path. */
+  /** Defaults to $ALERTMANAGER_BIN, then the Debian package's path (see system-peers.ts). */
   binary?: string;
   /** Alertmanager durations; short defaults so a test sees notifications within seconds. */
   groupWait?: string;
@@ -51,11 +50,11 @@ export interface RunningAlertmanager {
 const MAX_LOG_CHARS = 64 * 1024;
 
 export async function startAlertmanager(options: AlertmanagerOptions): Promise<RunningAlertmanager> {
-  const binary = options.binary ?? process.env.ALERTMANAGER_BIN ?? DEFAULT_ALERTMANAGER_BIN;
+  const binary = options.binary ?? locateSystemPeer('alertmanager').binary;
   try {
     await access(binary, constants.X_OK);
   } catch {
-    throw new Error(`Alertmanager binary not found at ${binary}: install it with "apt-get install -y prometheus-alertmanager" (.ci/run does), or set ALERTMANAGER_BIN`);
+    throw new Error(`${binary} not found or not executable: install Debian's prometheus-alertmanager package, or set ALERTMANAGER_BIN`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'chatops-alertmanager-'));
   const configFile = path.join(dir, 'alertmanager.yml');

@@ -5,6 +5,7 @@ import { SECRETS, startHarness } from '../e2e/harness.js';
 import type { Harness } from '../e2e/harness.js';
 import { startAlertmanager } from '../fakes/alertmanager-process.js';
 import type { PostableAlert, RunningAlertmanager } from '../fakes/alertmanager-process.js';
+import { systemPeer } from '../fakes/system-peers.js';
 
 type IncidentWithProposals = Incident & { proposals: Proposal[] };
 
@@ -22,7 +23,9 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   throw new Error(`timed out after ${NOTIFY_TIMEOUT_MS} ms waiting for ${what}\n${diagnostics()}`);
 }
 
-describe('the bot behind a real Alertmanager (Debian prometheus-alertmanager)', () => {
+const alertmanager = systemPeer('alertmanager');
+
+describe.skipIf(alertmanager.skip)('the bot behind a real Alertmanager (Debian prometheus-alertmanager)', () => {
   let h: Harness;
   let am: RunningAlertmanager;
   let alert: PostableAlert;
@@ -34,7 +37,7 @@ describe('the bot behind a real Alertmanager (Debian prometheus-alertmanager)', 
     // run and move the incident to mitigating while the assertions look at it.
     h = await startHarness({ DRY_RUN: 'true' });
     // The webhook token must be right: with ALERT_WEBHOOK_TOKEN set, the bot answers 401 to anything else.
-    am = await startAlertmanager({ webhookUrl: `${h.bot.url}/alerts/alertmanager`, token: SECRETS.ALERT_WEBHOOK_TOKEN });
+    am = await startAlertmanager({ binary: alertmanager.binary, webhookUrl: `${h.bot.url}/alerts/alertmanager`, token: SECRETS.ALERT_WEBHOOK_TOKEN });
   });
 
   afterAll(async () => {

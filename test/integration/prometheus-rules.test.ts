@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { systemPeer } from '../fakes/system-peer.js';
+import { systemPeer } from '../fakes/system-peers.js';
 
 const run = promisify(execFile);
-const PROMTOOL = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
+const promtool = systemPeer('promtool');
+const PROMTOOL = promtool.binary;
 const DIR = 'manifests/prometheus';
 
-describe.skipIf(!systemPeer(PROMTOOL, 'prometheus'))('the shipped Prometheus rules (Debian prometheus: promtool)', () => {
+describe.skipIf(promtool.skip)('the shipped Prometheus rules (Debian prometheus: promtool)', () => {
   it('pass promtool check rules', async () => {
     const files = (await readdir(DIR)).filter((f) => f.endsWith('.yaml')).map((f) => `${DIR}/${f}`);
     expect(files.length).toBeGreaterThan(0);

@@ -1,9 +1,10 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { systemPeer } from '../fakes/system-peers.js';
 
 /**
  * Every document under runbooks/ssm as SSM would read it: the action names and step properties
@@ -192,11 +193,10 @@ describe('SSM documents as SSM reads them', () => {
   });
 });
 
-const python = spawnSync('python3', ['--version']).status === 0;
-const requirePeers = process.env.REQUIRE_SYSTEM_PEERS === '1';
+const python = systemPeer('python3');
 
 describe('the Python of every aws:executeScript step', () => {
-  it.skipIf(!python && !requirePeers)('compiles (python3 -m py_compile; skipped without Debian package python3)', () => {
+  it.skipIf(python.skip)('compiles (python3 -m py_compile)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'chatops-ssm-scripts-'));
     try {
       const files: string[] = [];
@@ -208,7 +208,7 @@ describe('the Python of every aws:executeScript step', () => {
         }
       }
       expect(files.length).toBeGreaterThan(30);
-      execFileSync('python3', ['-m', 'py_compile', ...files], { stdio: 'pipe' });
+      execFileSync(python.binary, ['-m', 'py_compile', ...files], { stdio: 'pipe' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
