@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { exitOf, spawnInGroup, stopGroup } from './process-group.js';
 import { locateSystemPeer } from './system-peers.js';
 
 /**
@@ -103,21 +103,22 @@ function alertmanagerConfig(options: AlertmanagerOptions): unknown {
 }
 
 interface Launched {
-  child: ChildProcess;
+  child: ChildProcessWithoutNullStreams;
   output: { text: string };
   exited: Promise<number | null>;
 }
 
 function launch(binary: string, args: string[]): Launched {
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A group of its own: killed with its test file even if the test never reaches close().
+  const child = spawnInGroup(binary, args);
   const output = { text: '' };
   const append = (chunk: Buffer) => {
     output.text = (output.text + chunk.toString('utf8')).slice(-MAX_LOG_CHARS);
   };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
+    void exitOf(child).then(({ code }) => resolve(code));
     child.once('error', (error) => {
       output.text += `\nspawn failed: ${error.message}`;
       resolve(null);
@@ -146,9 +147,6 @@ async function waitForReady(url: string, { output, exited }: Launched, timeoutMs
 }
 
 function running(url: string, { child, output }: Launched, dir: string): RunningAlertmanager {
-  // A crashed test runner must not leave Alertmanager behind.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
   return {
     url,
     async postAlerts(alerts) {
@@ -157,21 +155,16 @@ function running(url: string, { child, output }: Launched, dir: string): Running
     },
     logs: () => output.text,
     async close() {
-      process.removeListener('exit', killOnExit);
       await stop(child);
       await rm(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
   // No pid: it never started, and will never emit 'exit'.
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+  if (child.pid === undefined) return;
+  await stopGroup(child, 5_000);
 }
 
 function freeLoopbackPort(): Promise<number> {

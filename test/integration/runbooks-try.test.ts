@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const TSX = join('node_modules', '.bin', 'tsx');
+import { runInGroup } from '../fakes/process-group.js';
 
 interface TryResult {
   code: number;
@@ -14,15 +10,14 @@ interface TryResult {
   stderr: string;
 }
 
-/** `npm run runbooks:try -- <args>` as a process (tsx directly: npm would only add its banner). */
+/**
+ * `npm run runbooks:try -- <args>` as a process: node with tsx's loader, as the tsx command runs it
+ * (npm would only add its banner, the tsx command a second node process).
+ */
 async function tryRunbooks(args: string[], env: Record<string, string> = {}): Promise<TryResult> {
-  try {
-    const { stdout, stderr } = await run(TSX, ['src/cli/runbooks-try.ts', ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  const { code, signal, stdout, stderr } = await runInGroup(process.execPath, ['--import', 'tsx', 'src/cli/runbooks-try.ts', ...args], { env: { ...process.env, ...env } });
+  if (code === null) throw new Error(`runbooks:try ended by ${String(signal)}: ${stderr}`);
+  return { code, stdout, stderr };
 }
 
 describe('npm run runbooks:try', () => {
