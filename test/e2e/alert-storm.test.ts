@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident.js';
 import type { AuditRecord } from '../../src/core/audit.js';
-import { startHarness } from './harness.js';
+import { STORM_DELIVERY, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 /** One Alertmanager group of `count` alerts, each carrying ten 1,000-character labels. */
@@ -29,7 +29,7 @@ function storm(from: number, count: number) {
 describe('an alert storm in one group with large labels', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ DRY_RUN: 'true' });
+    h = await startHarness({ DRY_RUN: 'true' }, { delivery: STORM_DELIVERY });
   });
   afterAll(async () => h.close());
 
