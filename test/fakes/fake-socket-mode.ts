@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { acceptWebSocket } from './websocket-server.js';
-import type { WebSocketPeer } from './websocket-server.js';
+import { WebSocket, WebSocketServer } from 'ws';
 import { waitUntil } from './wait-until.js';
 
 export const FAKE_APP_ID = 'A000FAKE';
@@ -30,11 +29,17 @@ export interface SocketModeAck {
  */
 export function createFakeSocketMode(options: { pingIntervalMs?: number } = {}) {
   const tickets = new Set<string>();
-  const peers = new Set<WebSocketPeer>();
+  // No server of its own: it completes upgrades handed over by the fake Web API's server.
+  // No compression offered, as Slack's endpoint offers none.
+  const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  const peers = new Set<WebSocket>();
   const envelopes: SocketModeEnvelope[] = [];
   const acks: SocketModeAck[] = [];
-  /** Close codes of the client's close frames, in order (1000: the app disconnected on purpose). */
-  const closeCodes: (number | undefined)[] = [];
+  /**
+   * Close codes of the client's close frames, in order (1000: the app disconnected on purpose;
+   * 1005: a close frame without a code; 1006: the connection dropped without one).
+   */
+  const closeCodes: number[] = [];
   const listeners = new Set<() => void>();
   let accepted = 0;
 
@@ -58,7 +63,7 @@ export function createFakeSocketMode(options: { pingIntervalMs?: number } = {}) 
     /** Connections accepted so far, including closed ones: a reconnect shows up as 2. */
     accepted: () => accepted,
     /** Connections open now. */
-    connections: () => [...peers].filter((p) => p.open).length,
+    connections: () => [...peers].filter((p) => p.readyState === WebSocket.OPEN).length,
 
     /** A ticket for one connection, as `apps.connections.open` hands out in its URL. */
     issueTicket(): string {
@@ -74,32 +79,35 @@ export function createFakeSocketMode(options: { pingIntervalMs?: number } = {}) 
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         return;
       }
-      const peer = acceptWebSocket(req, socket, head);
-      if (!peer) return;
-      accepted += 1;
-      peers.add(peer);
-      // Slack pings the client; the client drops a connection whose server is silent for 30 s.
-      const pinger = setInterval(() => peer.ping('fake-slack'), options.pingIntervalMs ?? 5000).unref();
-      peer.onMessage(onClientMessage);
-      peer.onClose((code) => {
-        clearInterval(pinger);
-        peers.delete(peer);
-        closeCodes.push(code);
-        for (const listener of listeners) listener();
+      server.handleUpgrade(req, socket, head, (peer) => {
+        accepted += 1;
+        peers.add(peer);
+        // Slack pings the client; the client drops a connection whose server is silent for 30 s.
+        const pinger = setInterval(() => peer.ping('fake-slack'), options.pingIntervalMs ?? 5000).unref();
+        // Slack never sends binary frames, and neither does its client: ignore them.
+        peer.on('message', (data, isBinary) => {
+          if (!isBinary) onClientMessage(data.toString());
+        });
+        peer.on('close', (code) => {
+          clearInterval(pinger);
+          peers.delete(peer);
+          closeCodes.push(code);
+          for (const listener of listeners) listener();
+        });
+        peer.send(
+          JSON.stringify({
+            type: 'hello',
+            num_connections: peers.size,
+            debug_info: { host: 'fake-socket-mode', build_number: 1, approximate_connection_time: 18060 },
+            connection_info: { app_id: FAKE_APP_ID },
+          }),
+        );
       });
-      peer.send(
-        JSON.stringify({
-          type: 'hello',
-          num_connections: peers.size,
-          debug_info: { host: 'fake-socket-mode', build_number: 1, approximate_connection_time: 18060 },
-          connection_info: { app_id: FAKE_APP_ID },
-        }),
-      );
     },
 
     /** Pushes an envelope down the newest open connection and returns its envelope_id. */
     push(type: SocketModeEnvelope['type'], payload: Record<string, unknown>, acceptsResponsePayload: boolean): string {
-      const peer = [...peers].filter((p) => p.open).at(-1);
+      const peer = [...peers].filter((p) => p.readyState === WebSocket.OPEN).at(-1);
       if (!peer) throw new Error('fake Socket Mode: no open connection to push to (did the bot call apps.connections.open?)');
       const envelope: SocketModeEnvelope = { envelope_id: randomUUID(), type, payload, accepts_response_payload: acceptsResponsePayload };
       envelopes.push(envelope);
@@ -119,9 +127,20 @@ export function createFakeSocketMode(options: { pingIntervalMs?: number } = {}) 
 
     /** Closes every connection (1001: going away), waiting briefly for each client to answer. */
     async close(): Promise<void> {
-      await Promise.all([...peers].map((p) => p.close(1001, 500)));
+      await Promise.all([...peers].map((p) => closePeer(p, 1001, 500)));
+      server.close();
     },
   };
 }
 
 export type FakeSocketMode = ReturnType<typeof createFakeSocketMode>;
+
+/** Starts the closing handshake; drops the connection if the client has not answered within graceMs. */
+async function closePeer(peer: WebSocket, code: number, graceMs: number): Promise<void> {
+  if (peer.readyState === WebSocket.CLOSED) return;
+  const closed = new Promise<void>((resolve) => peer.once('close', () => resolve()));
+  peer.close(code);
+  const timer = setTimeout(() => peer.terminate(), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
