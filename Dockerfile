@@ -4,6 +4,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# With the devDependencies: TypeScript compiles here. Nothing of them reaches the runtime stage.
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY types ./types
@@ -11,6 +12,8 @@ COPY src ./src
 RUN npm run build
 
 # --- runtime: production dependencies, compiled code, runbooks -----------------------------
+# The image runs dist/ only: no src/, no tsx (a devDependency). The CLIs are compiled too, e.g.
+# `node dist/cli/runbooks-lint.js` checks the catalogue mounted at /app/runbooks.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production DATA_DIR=/data
 WORKDIR /app
