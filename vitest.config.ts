@@ -8,6 +8,9 @@ export default defineConfig({
     setupFiles: ['test/setup-file.ts'],
     // The AWS SDK versions are pinned (Node 20 support); its notice about future releases is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Waits, not assertions: how long expect.poll keeps looking before it fails (vitest's default
+    // of 1 s is less than a busy 2-core machine can take to finish background work).
+    expect: { poll: { timeout: 10_000 } },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
