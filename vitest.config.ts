@@ -15,6 +15,12 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     // 2-core machines: keep parallelism modest so integration tests with real peers are not starved.
+    // Files run one after another in the same two processes instead of a fresh process each: the
+    // bot's modules (the AWS SDK, Bolt, dynalite) load twice per run instead of once per file,
+    // which halved the suite's CPU time. So a file must leave nothing running: it closes the bots
+    // and servers it starts, child processes are swept when it ends (test/setup-file.ts), and
+    // nock stands down after the tests that use it (test/fakes/use-nock.ts).
+    isolate: false,
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
 });

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOnCallDirectory } from '../../src/adapters/pagerduty/oncall-directory.js';
 import type { OnCallDirectoryOptions } from '../../src/adapters/pagerduty/oncall-directory.js';
+import { useNock } from '../fakes/use-nock.js';
 
 const TOKEN = 'pd-api-token-u+2kAy9Rz';
 const API = 'https://api.pagerduty.test';
@@ -40,9 +41,7 @@ function oncalls(seen: Seen[], status: number, body: nock.Body, times = 1) {
     });
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+useNock();
 
 describe('on-call directory (PagerDuty REST GET /oncalls through @pagerduty/pdjs)', () => {
   it("asks for the earliest on-call with users included, with the token and PagerDuty's versioned Accept header", async () => {

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSnsVerifier } from '../../src/adapters/ingest/sns-verifier.js';
 import type { SnsConfirmation, SnsMessage } from '../../src/core/ingest/sns-message.js';
 import { parseSnsMessage } from '../../src/core/ingest/sns-message.js';
 import { cloudwatchFixture, createFakeSnsEndpoints, signSnsMessage, TEST_CERT_URL, TEST_SIGNING_CERT } from '../fakes/sns-signer.js';
 import type { SnsBody } from '../fakes/sns-signer.js';
+import { useNock } from '../fakes/use-nock.js';
 
 function message(body: SnsBody): SnsMessage {
   const parsed = parseSnsMessage(body, undefined);
@@ -124,9 +125,7 @@ describe('SNS subscription confirmation', () => {
 
 describe('SNS certificate fetch with the global fetch the bot uses in production (nock serves the HTTPS endpoint)', () => {
   const { origin, pathname } = new URL(TEST_CERT_URL);
-  beforeAll(() => nock.disableNetConnect());
-  afterEach(() => nock.cleanAll());
-  afterAll(() => nock.enableNetConnect());
+  useNock();
 
   it('fetches the certificate over HTTPS from the URL the message names, once, and verifies with it', async () => {
     const served = nock(origin).get(pathname).once().reply(200, TEST_SIGNING_CERT, { 'content-type': 'application/x-pem-file' });
