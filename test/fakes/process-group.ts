@@ -8,7 +8,27 @@ import type { ChildProcessWithoutNullStreams, SpawnOptionsWithoutStdio } from 'n
  * timed out, and when the test process itself exits.
  */
 
-const groups = new Set<number>();
+/** Kept on globalThis: one set per process, however many times test files load this module. */
+const REGISTRY = Symbol.for('chatops-test-process-groups');
+const registry = globalThis as typeof globalThis & { [REGISTRY]?: Set<number> };
+const groups = (registry[REGISTRY] ??= watchProcessEnd(new Set<number>()));
+
+/**
+ * The groups go when this process ends: at its normal exit, and on SIGTERM (vitest stopping its
+ * workers, or a run stopped by hand), whose default would end it without an exit event.
+ */
+function watchProcessEnd(set: Set<number>): Set<number> {
+  const sweep = () => {
+    for (const pid of set) signalGroup(pid, 'SIGKILL');
+    set.clear();
+  };
+  process.once('exit', sweep);
+  process.once('SIGTERM', () => {
+    sweep();
+    process.exit(143);
+  });
+  return set;
+}
 
 /** Like `spawn` with pipes for stdio, in a new process group, remembered until the file ends. */
 export function spawnInGroup(command: string, args: readonly string[], options: SpawnOptionsWithoutStdio = {}): ChildProcessWithoutNullStreams {
@@ -83,5 +103,3 @@ export async function runInGroup(command: string, args: readonly string[], optio
   if (outcome instanceof Error) throw outcome;
   return { code: child.exitCode, signal: child.signalCode, stdout, stderr };
 }
-
-process.once('exit', killLeftoverGroups);
