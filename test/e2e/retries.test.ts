@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -20,7 +20,6 @@ const BACKOFF_CAP_MS = 5000;
 let h: Harness;
 /** Every wait the bot asked for, in order. */
 let sleeps: number[];
-afterEach(async () => h.close());
 
 /** A medium-risk proposal whose diagnostics have run, so the next SSM start is the action's. */
 async function pendingAction(): Promise<Proposal> {
@@ -52,11 +51,26 @@ async function audit(kind: string): Promise<AuditRecord[]> {
   return (await h.api<{ records: AuditRecord[] }>(`/api/audit?kind=${kind}&n=100`)).records;
 }
 
-describe('StartAutomationExecution throttled twice, then accepted', () => {
-  it('gives exactly one execution, started with the same ClientToken each time, and the action succeeds', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('StartAutomationExecution', 2, 'ThrottlingException');
+/**
+ * One scenario per describe block, run once: its tests each check one side of the same run (what
+ * SSM saw, the proposal, the audit, the waits), so they share its bot.
+ */
+function scenario(failing: { operation: string; times: number; error: string }): { proposal: () => Proposal } {
+  let p: Proposal;
+  beforeAll(async () => {
+    p = await pendingAction();
+    h.ssm.script.failNext(failing.operation, failing.times, failing.error);
     await approve(p);
+  });
+  afterAll(async () => h.close());
+  return { proposal: () => p };
+}
+
+describe('StartAutomationExecution throttled twice, then accepted', () => {
+  const { proposal } = scenario({ operation: 'StartAutomationExecution', times: 2, error: 'ThrottlingException' });
+
+  it('gives exactly one execution, started with the same ClientToken each time, and the action succeeds', async () => {
+    const p = proposal();
     expect(actionStarts()).toHaveLength(3);
     expect(new Set(actionStarts().map((c) => c.input.ClientToken))).toEqual(new Set([p.id]));
     expect(h.ssm.executions.filter((e) => e.documentName === ACTION)).toHaveLength(1);
@@ -64,10 +78,7 @@ describe('StartAutomationExecution throttled twice, then accepted', () => {
     expect(await h.bot.deps.proposals.get(p.id)).toMatchObject({ status: 'succeeded' });
   });
 
-  it('waits longer before the second retry than before the first, and never more than 5 s', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('StartAutomationExecution', 2, 'ThrottlingException');
-    await approve(p);
+  it('waits longer before the second retry than before the first, and never more than 5 s', () => {
     const waits = retryWaits();
     expect(waits).toHaveLength(2);
     expect(waits[1]!).toBeGreaterThanOrEqual(waits[0]!);
@@ -76,10 +87,10 @@ describe('StartAutomationExecution throttled twice, then accepted', () => {
 });
 
 describe('StartAutomationExecution failing four times with a server error', () => {
+  const { proposal } = scenario({ operation: 'StartAutomationExecution', times: 4, error: 'InternalServerError' });
+
   it('gives up after three retries and marks the action failed with the last error', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('StartAutomationExecution', 4, 'InternalServerError');
-    await approve(p);
+    const p = proposal();
     expect(actionStarts()).toHaveLength(4);
     expect(h.ssm.executions.filter((e) => e.documentName === ACTION)).toEqual([]);
     const failed = await h.bot.deps.proposals.get(p.id);
@@ -94,9 +105,7 @@ describe('StartAutomationExecution failing four times with a server error', () =
   });
 
   it('offers the runbook rollback as a new proposal awaiting approval, in the thread', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('StartAutomationExecution', 4, 'InternalServerError');
-    await approve(p);
+    const p = proposal();
     const proposals = await h.bot.deps.proposals.listByIncident(p.incidentId);
     const rollback = proposals.find((x) => x.rollbackOf === p.id);
     expect(rollback).toMatchObject({ status: 'pending_approval', approvalsRequired: 1, requestedBy: 'automated', plan: { action: { document: ROLLBACK, parameters: { InstanceId: 'i-0abc123def4567890' } } } });
@@ -110,10 +119,7 @@ describe('StartAutomationExecution failing four times with a server error', () =
     expect(h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === ROLLBACK)).toEqual([]);
   });
 
-  it('waits between every attempt, each wait at least as long as the one before and none over 5 s', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('StartAutomationExecution', 4, 'InternalServerError');
-    await approve(p);
+  it('waits between every attempt, each wait at least as long as the one before and none over 5 s', () => {
     const waits = retryWaits();
     expect(waits).toHaveLength(3);
     expect(waits).toEqual([...waits].sort((a, b) => a - b));
@@ -122,11 +128,10 @@ describe('StartAutomationExecution failing four times with a server error', () =
 });
 
 describe('GetAutomationExecution throttled while the action runs', () => {
+  const { proposal } = scenario({ operation: 'GetAutomationExecution', times: 3, error: 'ThrottlingException' });
+
   it('keeps polling through transient errors and reports the real outcome', async () => {
-    const p = await pendingAction();
-    h.ssm.script.failNext('GetAutomationExecution', 3, 'ThrottlingException');
-    await approve(p);
-    expect(await h.bot.deps.proposals.get(p.id)).toMatchObject({ status: 'succeeded', executionStatus: 'Success' });
+    expect(await h.bot.deps.proposals.get(proposal().id)).toMatchObject({ status: 'succeeded', executionStatus: 'Success' });
     expect(retryWaits()).toHaveLength(3);
     for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(BACKOFF_CAP_MS);
   });
