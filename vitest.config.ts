@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/slow-first-sequencer.js';
 
 export default defineConfig({
   test: {
@@ -6,6 +7,7 @@ export default defineConfig({
     // Says once per run which Debian packages are missing, so which tests skip.
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],
+    sequence: { sequencer: SlowFirstSequencer },
     // The AWS SDK versions are pinned (Node 20 support); its notice about future releases is noise here.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // Waits, not assertions: how long expect.poll keeps looking before it fails (vitest's default
