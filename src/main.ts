@@ -57,6 +57,8 @@ export interface StartOptions {
   delivery?: DeliveryTuning;
   /** false: do not start the cron scheduler (tests run jobs directly). */
   scheduler?: boolean;
+  /** Per-call time limits of the store and of SSM, and how long a guard may take to decide (tests shorten them). */
+  timeouts?: { storeMs?: number; ssmMs?: number; guardMs?: number };
   /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
   shutdownGraceMs?: number;
   /** How the caller's address is read (tests simulate a non-loopback caller). */
@@ -100,8 +102,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
-    ? createDocumentClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: EMBEDDED_CREDENTIALS })
+    ? createDocumentClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: EMBEDDED_CREDENTIALS, ...(options.timeouts?.storeMs ? { callTimeoutMs: options.timeouts.storeMs } : {}) })
     : createDocumentClient({
+        ...(options.timeouts?.storeMs ? { callTimeoutMs: options.timeouts.storeMs } : {}),
         ...(config.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: config.AWS_ENDPOINT_URL_DYNAMODB } : {}),
         ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
         ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
@@ -110,6 +113,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const stores = createDynamoStores({ doc, prefix: config.TABLE_PREFIX, clock });
 
   const ssm = createSsmClient({
+    ...(options.timeouts?.ssmMs ? { callTimeoutMs: options.timeouts.ssmMs } : {}),
     ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
     ...(config.AWS_ENDPOINT_URL_SSM ? { endpoint: config.AWS_ENDPOINT_URL_SSM } : {}),
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
@@ -162,6 +166,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     sleep,
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(options.timeouts?.guardMs ? { guardTimeoutMs: options.timeouts.guardMs } : {}),
   };
   coordinator.bind(deps);
   const auditLog = deps.audit;

@@ -20,6 +20,11 @@ const MAX_RACE_RETRIES = 8;
  * alert, which is what a re-fire within the reopen window should do anyway.
  */
 const FRESH_MS = 60_000;
+/**
+ * Batches up to this size may take the fast path. A larger one (Alertmanager sends a whole group
+ * at once) is cheaper as one incident write than as that many records carrying whole alerts.
+ */
+const FAST_PATH_MAX_ALERTS = 16;
 
 type Deps = Pick<ServiceDeps, 'incidents' | 'proposals' | 'audit' | 'clock' | 'metrics' | 'log' | 'defaultChannel'>;
 type Effect = RecordedAlert['effect'];
@@ -99,6 +104,7 @@ export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>
  * the full path handles it.
  */
 async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | undefined> {
+  if (alerts.length > FAST_PATH_MAX_ALERTS) return undefined;
   const claim = await deps.incidents.getClaim((alerts[0] as Alert).groupKey, { cached: true });
   if (!claim) return undefined;
   const known = await deps.incidents.get(claim.incidentId, { cached: true, maxAgeMs: FRESH_MS });
@@ -170,8 +176,11 @@ async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incid
   throw new ConflictError(`could not store ${alerts.length} alert(s) of group ${groupKey} after ${MAX_RACE_RETRIES} attempts`);
 }
 
-/** One `alert.received` record per alert: the alert itself, whole (bounded), and what it did. */
-async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[]): Promise<void> {
+/**
+ * One `alert.received` record per alert: what it did, and, when the record is the alert's only
+ * store (`whole`: the fast path), the alert itself (bounded), for the incident item to fold in.
+ */
+async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[], whole: boolean): Promise<void> {
   for (const [i, alert] of alerts.entries()) {
     const effect = effects[i] as Effect;
     if (effect === 'ignored') continue;
@@ -187,7 +196,7 @@ async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Aler
       operator: 'automated',
       alertname: alert.name,
       targetResource: alert.resource,
-      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, alert: alertOfRecordFields(alert), ...(cut.length > 0 ? { clipped: cut } : {}) },
+      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, ...(whole ? { alert: alertOfRecordFields(alert) } : {}), ...(cut.length > 0 ? { clipped: cut } : {}) },
     });
   }
 }
@@ -204,13 +213,13 @@ export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise
   const clipped = bounded.map((b) => b.clipped);
   const joined = await joinKnownIncident(deps, alerts);
   if (joined) {
-    await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped);
+    await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped, true);
     if (joined.effects.some((e) => e !== 'unchanged')) deps.incidents.remember(joined.incident);
     return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
   }
   const { incident, effects } = await storeGroup(deps, alerts);
   if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
-  await auditAlerts(deps, incident, alerts, effects, clipped);
+  await auditAlerts(deps, incident, alerts, effects, clipped, false);
   // A reopening or a resolution is complete before the answer (no click may run a proposal of a
   // resolved incident); an opening is recorded by incident processing, right after.
   if (effects.some((e) => e === 'reopened' || e === 'resolved')) await auditLifecycle(deps, incident);

@@ -197,6 +197,21 @@ export interface AutomationExecution {
   failureMessage?: string;
 }
 
+/**
+ * An executor call that failed for good. `transient`: its retries ran out on errors that say
+ * nothing about the call (throttling, 5xx, no answer), so a start may or may not have happened;
+ * otherwise the call itself was refused (validation, permissions) and did nothing.
+ */
+export class AutomationFailure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** AWS Systems Manager Automation, or anything that behaves like it. */
 export interface AutomationExecutor {
   /**
@@ -208,6 +223,11 @@ export interface AutomationExecutor {
     options?: { beforeAttempt?: () => Promise<void> },
   ): Promise<string>;
   get(executionId: string): Promise<AutomationExecution>;
+  /**
+   * The execution started with this ClientToken, if SSM has one: how a start whose answer was lost
+   * is found out (started, or not) before anything is called failed. Throws when SSM cannot say.
+   */
+  find(clientToken: string): Promise<string | undefined>;
   stop(executionId: string): Promise<void>;
 }
 
