@@ -26,6 +26,8 @@ export interface GroupClaim {
 export interface IncidentStore {
   /** Allocates the next short id (INC-1, INC-2, …) with an atomic counter. */
   nextId(): Promise<string>;
+  /** An id from nextId that was not used (its claim lost a race): this process hands it out next. */
+  releaseId(id: string): void;
   /**
    * The claim of a group. With `cached`, a claim this process read or wrote before may be returned
    * without a read: a claim only moves away from a *resolved* incident, so a cached claim whose
