@@ -10,7 +10,7 @@ import { startSharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 const ECS_ACTION = 'ChatOps-ECSForceNewDeployment';
-/** Short limits, so a test sees a hang end; production: store 4 s, SSM 10 s, guards 5 s. */
+/** Short limits, so a test sees a hang end; production: store 8 s, SSM 10 s, guards 5 s. */
 const TIMEOUTS = { storeMs: 400, ssmMs: 300, guardMs: 500 };
 
 /** Issue 9's "something hangs": every store and SSM call, and every guard, ends in bounded time. */

@@ -7,11 +7,12 @@ import { ConflictError, StoreUnavailableError } from '../../services/ports.js';
 import { withCallTimeout } from '../aws/call-timeout.js';
 
 /**
- * How long one store call may take, retry included. A webhook makes a few calls in a row, so a
- * store that hangs is answered 503 well inside Alertmanager's and SNS's timeouts (10 s), and a
- * guard that cannot read refuses within seconds.
+ * How long one store call may take, retry included: a store that hangs makes a webhook's first
+ * call fail within this, so the webhook is answered 503 inside Alertmanager's and SNS's timeouts
+ * (10 s), and a guard that cannot read refuses. Long enough for a large read from a busy store
+ * (the embedded one shares the bot's CPU).
  */
-export const STORE_CALL_TIMEOUT_MS = 4000;
+export const STORE_CALL_TIMEOUT_MS = 8000;
 
 export interface DocumentClientOptions {
   /** dynalite's URL in embedded mode; omitted on AWS. */
