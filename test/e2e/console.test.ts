@@ -123,7 +123,7 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
     await h.restart();
     await expect.poll(() => streamRequests.length, { timeout: 15_000 }).toBeGreaterThan(before);
     await expect.poll(() => page.textContent('#stream-state'), { timeout: 15_000 }).toBe('live');
-    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+$/);
+    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+@\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     await h.postAlert('/alerts/alertmanager', { ...((await fixture('ecs-firing.json')) as object), groupKey: '{}:{alertname="AfterRestart"}' });
     await h.settle();
     await expect.poll(() => page.textContent('#events')).toContain('INC-4  incident.opened');
