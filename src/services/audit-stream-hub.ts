@@ -5,7 +5,7 @@ import type { StreamPosition } from '../core/audit-event-id.js';
 import type { Metrics } from './metrics.js';
 import type { AuditKey, AuditStore, Clock } from './ports.js';
 import { createStreamSubscriber, streamEventOf } from './audit-stream-subscriber.js';
-import type { StreamSubscriber } from './audit-stream-subscriber.js';
+import type { StreamEvent, StreamSubscriber } from './audit-stream-subscriber.js';
 
 /** Timings and bounds of the live stream (tests shorten them). */
 export interface AuditStreamHubTuning {
@@ -20,6 +20,11 @@ export interface AuditStreamHubTuning {
   maxBufferedEvents?: number;
   /** Their size in characters of JSON, at most (default 8 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Records sent per poll, at most (default 500), the rest on the next polls: what waits for one
+   * subscriber is its limit plus one poll's worth, even after the store was away for a while.
+   */
+  maxPerPoll?: number;
 }
 
 /**
@@ -29,8 +34,6 @@ export interface AuditStreamHubTuning {
 const SHORT_OVERLAP_MS = 2000;
 const DEEP_OVERLAP_MS = 30_000;
 const DEEP_EVERY = 20;
-/** Events offered to subscribers between two turns of the event loop. */
-const OFFER_CHUNK = 100;
 /** This replica's own records kept for the hub so it need not read them back, at most. */
 const MAX_LOCAL = 10_000;
 
@@ -74,6 +77,7 @@ export function createAuditStreamHub(options: { store: Pick<AuditStore, 'feed' |
   const { store, clock, log, metrics, tuning = {} } = options;
   const pollMs = tuning.pollMs ?? 250;
   const holdbackMs = tuning.holdbackMs ?? 1000;
+  const maxPerPoll = tuning.maxPerPoll ?? 500;
   const limits = { maxEvents: tuning.maxBufferedEvents ?? 1000, maxBytes: tuning.maxBufferedBytes ?? 8 * 1024 * 1024 };
   const subscribers = new Set<StreamSubscriber>();
   let running: Running | undefined;
@@ -113,13 +117,14 @@ export function createAuditStreamHub(options: { store: Pick<AuditStore, 'feed' |
     const ready = new Date(readyUpTo).toISOString();
     const overlap = ++state.polls % DEEP_EVERY === 0 ? DEEP_OVERLAP_MS : SHORT_OVERLAP_MS;
     const keys = await store.feed(new Date(state.readyUpTo - overlap).toISOString());
-    const fresh = keys.filter((k) => k.timestamp < ready && !state.sentIds.has(streamEventId(k)) && compareStreamPositions(k, state.floor) > 0);
+    const keysReady = keys.filter((k) => k.timestamp < ready && !state.sentIds.has(streamEventId(k)) && compareStreamPositions(k, state.floor) > 0);
+    // After a pause (the store was down, a storm) the rest waits for the next polls, which re-read from the last one taken.
+    const taken = Math.min(keysReady.length, maxPerPoll);
+    const fresh = keysReady.slice(0, taken);
     const records = fresh.length > 0 ? await readRecords(state, fresh) : new Map<string, AuditRecord>();
     if (running !== state) return;
-    for (const [i, key] of fresh.entries()) {
-      // A burst: let the subscribers' writers take what they have, so a reader that keeps up is
-      // not dropped for a buffer filled in one go.
-      if (i > 0 && i % OFFER_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    const events: StreamEvent[] = [];
+    for (const key of fresh) {
       const record = records.get(streamEventId(key));
       // The index is ahead of the table (it should not be): the next poll finds it again.
       if (!record) continue;
@@ -129,9 +134,10 @@ export function createAuditStreamHub(options: { store: Pick<AuditStore, 'feed' |
       else state.position = event.position;
       state.sentIds.set(event.id, Date.parse(key.timestamp));
       state.local.delete(event.id);
-      for (const s of subscribers) s.offer(event);
+      events.push(event);
     }
-    state.readyUpTo = Math.max(state.readyUpTo, readyUpTo);
+    for (const s of subscribers) s.offer(events);
+    state.readyUpTo = Math.max(state.readyUpTo, taken < keysReady.length ? Date.parse(fresh.at(-1)!.timestamp) : readyUpTo);
     // What no later poll can read again (its window starts at readyUpTo - DEEP_OVERLAP_MS).
     const forget = state.readyUpTo - DEEP_OVERLAP_MS;
     for (const [id, at] of state.sentIds) if (at < forget) state.sentIds.delete(id);

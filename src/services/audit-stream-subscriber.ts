@@ -19,16 +19,22 @@ export function streamEventOf(record: AuditRecord, late = false): StreamEvent {
   return { position, id: streamEventId(position), data: JSON.stringify(record), late };
 }
 
+/**
+ * How much may still wait for a subscriber when the next poll's events arrive. A burst that the
+ * reader then takes is fine; a reader still this far behind a poll later is too slow.
+ */
 export interface SubscriberLimits {
-  /** Events waiting to be written to one subscriber, at most. */
   maxEvents: number;
-  /** Their size (characters of JSON), at most: one alert record may be large. */
+  /** In characters of JSON: one alert record may be large. */
   maxBytes: number;
 }
 
 export interface StreamSubscriber {
-  /** From the hub: a new event. Over the limits, the subscriber is dropped and its buffer freed. */
-  offer(event: StreamEvent): void;
+  /**
+   * From the hub: one poll's new events. When more than the limits still wait from earlier polls,
+   * the subscriber is dropped instead and its buffer freed.
+   */
+  offer(events: readonly StreamEvent[]): void;
   /** The next event to write, skipping what this subscriber has been sent already. */
   next(): StreamEvent | undefined;
   /** Whether a replayed event is one it has not been sent. */
@@ -68,15 +74,18 @@ export function createStreamSubscriber(options: { after: StreamPosition; limits:
   }
 
   return {
-    offer(event) {
-      if (droppedBecause) return;
-      queue.push(event);
-      bytes += event.data.length;
+    offer(events) {
+      if (droppedBecause || events.length === 0) return;
       if (queue.length > limits.maxEvents || bytes > limits.maxBytes) {
         droppedBecause = `this client read more slowly than records arrived: more than ${queue.length > limits.maxEvents ? `${limits.maxEvents} events` : `${limits.maxBytes} bytes`} waited for it; reconnect with Last-Event-ID to resume`;
         queue.length = 0;
         bytes = 0;
         options.onDrop(droppedBecause);
+      } else {
+        for (const e of events) {
+          queue.push(e);
+          bytes += e.data.length;
+        }
       }
       wake?.(true);
     },

@@ -86,7 +86,7 @@ describe('the live audit stream of one replica, over a store two replicas write'
     hub.close();
   });
 
-  it('drops a subscriber whose buffer overflows, says why, and counts it; others go on', async () => {
+  it('drops a subscriber still more than its limit behind a poll later, says why, and counts it; others go on', async () => {
     const { a, hub, advance, drops } = await twoReplicas({ maxBufferedEvents: 2 });
     const reasons: string[] = [];
     const slow = hub.subscribe(undefined, (reason) => reasons.push(reason)).subscriber;
@@ -99,6 +99,11 @@ describe('the live audit stream of one replica, over a store two replicas write'
     await a.audit.append(anEntry('INC-1', 'c'));
     advance(1100);
     await hub.poll();
+    expect(slow.dropped(), 'two waited: not more than its limit').toBeUndefined();
+    expect(drain(fast)).toHaveLength(1);
+    await a.audit.append(anEntry('INC-1', 'd'));
+    advance(1100);
+    await hub.poll();
     expect(slow.dropped()).toMatch(/^this client read more slowly than records arrived: more than 2 events waited for it/);
     expect(reasons).toEqual([slow.dropped()]);
     expect(drops()).toBe(1);
@@ -107,6 +112,21 @@ describe('the live audit stream of one replica, over a store two replicas write'
     expect(drain(fast)).toHaveLength(1);
     hub.unsubscribe(slow);
     expect(hub.subscribers()).toBe(1);
+    hub.close();
+  });
+
+  it('sends at most so many records a poll, the rest in order on the next polls', async () => {
+    const { a, hub, advance } = await twoReplicas({ maxPerPoll: 2 });
+    const { subscriber } = hub.subscribe(undefined, () => undefined);
+    const written: AuditRecord[] = [];
+    for (const step of ['a', 'b', 'c', 'd', 'e']) written.push((await a.audit.append(anEntry('INC-1', step))).record);
+    advance(1100);
+    const perPoll: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      await hub.poll();
+      perPoll.push(drain(subscriber).map((e) => e.id));
+    }
+    expect(perPoll).toEqual([written.slice(0, 2).map(idOf), written.slice(2, 4).map(idOf), [idOf(written[4]!)], []]);
     hub.close();
   });
 
