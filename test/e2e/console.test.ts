@@ -121,8 +121,8 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
   it('shows each new audit step live', async () => {
     await h.postAlert('/alerts/alertmanager', await fixture('sg-firing.json'));
     await h.settle();
-    await expect.poll(() => page.textContent('#events')).toContain('INC-3  incident.opened');
-    await expect.poll(rows).toHaveLength(3);
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-3  incident.opened');
+    await expect.poll(rows, { timeout: 10_000 }).toHaveLength(3);
   });
 
   it('reconnects by itself when the bot restarts, sending Last-Event-ID, and goes on streaming', { timeout: 40_000 }, async () => {
@@ -133,7 +133,7 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
     expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+@\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     await h.postAlert('/alerts/alertmanager', { ...((await fixture('ecs-firing.json')) as object), groupKey: '{}:{alertname="AfterRestart"}' });
     await h.settle();
-    await expect.poll(() => page.textContent('#events')).toContain('INC-4  incident.opened');
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-4  incident.opened');
   });
 
   it('ran under the CSP without a violation or a script error', () => {
