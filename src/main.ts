@@ -41,6 +41,9 @@ import { createS3SnapshotSink, createSnapshotS3Client } from './adapters/snapsho
 import type { SnapshotSink } from './services/snapshot.js';
 import { startDelivery } from './app/delivery.js';
 import type { DeliveryTuning } from './app/delivery.js';
+import { startAuditStream } from './app/audit-stream.js';
+import type { AuditStreamHubTuning } from './services/audit-stream-hub.js';
+import type { AuditEventsTuning } from './adapters/http/routes/audit-events.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -55,6 +58,8 @@ export interface StartOptions {
   slackMinIntervalMs?: number;
   /** Slack and PagerDuty delivery timings (tests shorten them). */
   delivery?: DeliveryTuning;
+  /** The live stream's poll, hold-back and buffer limits (tests shorten them). */
+  eventStream?: AuditStreamHubTuning & AuditEventsTuning;
   /** false: do not start the cron scheduler (tests run jobs directly). */
   scheduler?: boolean;
   /** Per-call time limits of the store and of SSM, and how long a guard may take to decide (tests shorten them). */
@@ -125,6 +130,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
     killSwitches: () => stores.killSwitches.listEngaged(),
+    eventStreamSubscribers: () => auditStream.hub.subscribers(),
     now: () => clock.now().getTime(),
   });
   const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep, onRetry: (operation) => metrics.actionRetry(operation) });
@@ -187,6 +193,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     },
   });
 
+  const { replayWindowMs, dropGraceMs, maxStreamsPerClient, ...hubTuning } = options.eventStream ?? {};
+  const auditStream = startAuditStream({ store: stores.audit, auditLog, clock, log, metrics, tuning: hubTuning });
+
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (config.SLACK_BOT_TOKEN && webClient) {
     const policyGroups = Object.values(catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
@@ -232,6 +241,14 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
     operator: operatorSignIn(config, options.oidcJwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.oidcJwksCooldownMs }),
     shutdown: shutdown.signal,
+    auditStream: {
+      hub: auditStream.hub,
+      tuning: {
+        ...(replayWindowMs !== undefined ? { replayWindowMs } : {}),
+        ...(dropGraceMs !== undefined ? { dropGraceMs } : {}),
+        ...(maxStreamsPerClient !== undefined ? { maxStreamsPerClient } : {}),
+      },
+    },
     ...(slack?.http ? { slack: slack.http } : {}),
     cloudwatch: {
       verifier: createSnsVerifier({ fetch: options.fetch ?? fetch, now: () => clock.now() }),
@@ -289,6 +306,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
       // Live streams never end by themselves; they would hold server.close() open.
       shutdown.abort();
+      auditStream.close();
       await closeListener(server, graceMs);
       await withinGrace(settle());
       // What Slack or PagerDuty has not taken yet stays in the store: whichever replica delivers

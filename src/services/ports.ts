@@ -103,6 +103,11 @@ export interface AuditStore {
    * callers read a little further back than they need and drop what they have seen.
    */
   feed(since: string): Promise<AuditKey[]>;
+  /**
+   * The records at `keys` (from `feed`), in the order of `keys`; a key with no record is left out.
+   * Strongly consistent, 100 keys a request (BatchGetItem).
+   */
+  byKeys(keys: readonly Pick<AuditKey, 'incidentId' | 'seq'>[]): Promise<AuditRecord[]>;
 }
 
 /**
