@@ -64,6 +64,10 @@ describe('one live stream for all replicas: /api/events on two bots sharing one 
       delivery: TEST_DELIVERY,
       shutdownGraceMs: 500,
       eventStream,
+      // The slow-reader test pushes megabytes of 150 KB records through the store, and a replay
+      // reads them back in 1 MB pages: on a loaded 2-core machine one such page took longer than
+      // the bot's 4 s budget for a store call, and the stream closed ('the store did not answer').
+      timeouts: { storeMs: 30_000 },
     });
     bots.push(bot);
     return bot;
