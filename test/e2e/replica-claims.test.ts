@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/core/incident.js';
 import { startSharedStore } from './shared-store.js';
 import type { SharedStore } from './shared-store.js';
+import { testClock } from '../fakes/test-clock.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 import { alertmanagerEpisodes } from './alertmanager-episodes.js';
@@ -15,8 +16,7 @@ describe('a replica that remembers an old incident for a group', () => {
   let store: SharedStore;
   let a: Harness;
   let b: Harness;
-  let now = Date.now();
-  const clock = { now: () => new Date(now) };
+  const clock = testClock();
 
   beforeAll(async () => {
     store = await startSharedStore();
@@ -34,14 +34,14 @@ describe('a replica that remembers an old incident for a group', () => {
     const ecs = JSON.parse(await readFile('test/fixtures/alertmanager/ecs-firing.json', 'utf8')) as AmPayload;
     // Replica a sees the group first and remembers INC-1 for it.
     expect((await a.postAlert('/alerts/alertmanager', at(ecs, 'firing', clock.now()))).status).toBe(200);
-    now += 60_000;
+    clock.advance(60_000);
     // Replica b resolves INC-1 and, 11 minutes later, opens INC-2 for the same group.
     await b.postAlert('/alerts/alertmanager', at(ecs, 'resolved', clock.now()));
-    now += 11 * 60_000;
+    clock.advance(11 * 60_000);
     await b.postAlert('/alerts/alertmanager', at(ecs, 'firing', clock.now()));
     await Promise.all([a.settle(), b.settle()]);
     // Replica a now gets the resolution: it must land on INC-2, the group's live incident.
-    now += 60_000;
+    clock.advance(60_000);
     expect(await (await a.postAlert('/alerts/alertmanager', at(ecs, 'resolved', clock.now()))).json()).toMatchObject({ incidents: ['INC-2'] });
     await Promise.all([a.settle(), b.settle()]);
     const { incidents } = await a.api<{ incidents: Incident[] }>('/api/incidents');
