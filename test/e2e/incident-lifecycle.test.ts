@@ -6,6 +6,7 @@ import type { AuditRecord } from '../../src/core/audit.js';
 import { CHANNEL, USERS, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 import { alertmanagerEpisodes } from './alertmanager-episodes.js';
+import { testClock } from '../fakes/test-clock.js';
 import type { AmPayload } from './alertmanager-episodes.js';
 
 const load = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as AmPayload;
@@ -25,7 +26,7 @@ describe('incident lifecycle', () => {
   afterEach(async () => h?.close());
 
   it('reopens the same incident when an alert fires again within 10 minutes, and opens a new one after', async () => {
-    const clock = movableClock();
+    const clock = testClock();
     h = await startHarness({ DRY_RUN: 'true' }, { clock });
     const ecs = await load('ecs-firing.json');
     const send = async (status: 'firing' | 'resolved') => expect((await h!.postAlert('/alerts/alertmanager', withStatus(ecs, status, clock.now()))).status).toBe(200);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Proposal } from '../../src/core/proposal.js';
 import { resumeStalledProposals } from '../../src/services/resume-stalled.js';
+import { testClock } from '../fakes/test-clock.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
@@ -10,8 +11,7 @@ const ACTION = 'ChatOps-ECSForceNewDeployment';
 
 describe('an execution the bot loses track of', () => {
   let h: Harness;
-  let now = Date.now();
-  const clock = { now: () => new Date(now) };
+  const clock = testClock();
   const proposals = async () => (await h.api<{ proposals: Proposal[] }>('/api/incidents/INC-1')).proposals;
   const audit = async (kind: string) => (await h.api<{ records: AuditRecord[] }>(`/api/audit?incident=INC-1&kind=${kind}`)).records;
 
@@ -34,7 +34,7 @@ describe('an execution the bot loses track of', () => {
 
   it('picks it up again once it has stalled, and follows it to its real outcome', async () => {
     expect(await resumeStalledProposals(h.bot.deps)).toBe(0);
-    now += 3 * 60_000;
+    clock.advance(3 * 60_000);
     expect(await resumeStalledProposals(h.bot.deps)).toBe(1);
     await h.settle();
     expect(await proposals()).toEqual([expect.objectContaining({ status: 'succeeded', executionStatus: 'Success' })]);
