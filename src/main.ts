@@ -15,6 +15,7 @@ import { loadCatalogue, CatalogueError } from './config/load-catalogue.js';
 import { createDocumentClient, createDynamoStores, ensureTables, startEmbeddedDynamo } from './adapters/stores/index.js';
 import { createSsmClient } from './adapters/executors/ssm-client.js';
 import { createSsmExecutor } from './adapters/executors/ssm-executor.js';
+import { createPrometheusClient } from './adapters/prometheus/prometheus-client.js';
 import { createSlackWebClient } from './adapters/slack/web-client.js';
 import { createSlackApp } from './adapters/slack/slack-app.js';
 import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
@@ -162,6 +163,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     sleep,
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(config.PROMETHEUS_URL ? { prometheus: createPrometheusClient({ url: config.PROMETHEUS_URL, ...(config.PROMETHEUS_BEARER_TOKEN ? { bearerToken: config.PROMETHEUS_BEARER_TOKEN } : {}) }) } : {}),
   };
   coordinator.bind(deps);
   const auditLog = deps.audit;
@@ -249,6 +251,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     (err: unknown) => log.error({ err }, 'Slack Socket Mode could not connect; buttons and commands are unavailable until it does'),
   ) : undefined;
   const missing = describeMissing(config);
+  const queried = catalogue.runbooks.filter((rb) => rb.verify || rb.diagnostics.some((d) => d.promql)).length;
+  if (!config.PROMETHEUS_URL && queried > 0) missing.push(`PROMETHEUS_URL unset: the PromQL diagnostics and verify checks of ${queried} runbook(s) are recorded as skipped`);
   if (missing.length > 0) log.warn(`not configured: ${missing.join('; ')}`);
 
   // A store that is down at start-up must not stop the listener: /readyz says so, ingestion

@@ -2,6 +2,7 @@ import { deterministicUuid } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
+import { runQueries } from './run-queries.js';
 
 /** Output values longer than this are cut in the audit record and the thread. */
 const MAX_OUTPUT_CHARS = 1500;
@@ -11,9 +12,10 @@ function trimOutputs(outputs: Record<string, string[]>): Record<string, string[]
 }
 
 /**
- * Runs the plan's read-only diagnostics documents before anything is proposed, and audits each
- * result (the audit mirror posts it to the thread). A diagnostics failure is reported, not fatal:
- * people still decide on the proposal. Under DRY_RUN nothing is started; the request is recorded.
+ * Runs the plan's read-only diagnostics documents before anything is proposed, then its PromQL
+ * queries, and audits each result (the audit mirror posts it to the thread). A diagnostics failure
+ * is reported, not fatal: people still decide on the proposal. Under DRY_RUN no document is
+ * started (the request is recorded); the PromQL queries still run, since they only read Prometheus.
  */
 export async function runDiagnostics(deps: ServiceDeps, proposal: Proposal): Promise<void> {
   for (const [index, step] of proposal.plan.diagnostics.entries()) {
@@ -56,4 +58,5 @@ export async function runDiagnostics(deps: ServiceDeps, proposal: Proposal): Pro
       await deps.audit.record({ ...base, kind: 'diagnostics.completed', outcome: 'FAILURE', details: { document: step.document, status: 'Error', error: (err as Error).message } });
     }
   }
+  await runQueries(deps, proposal);
 }
