@@ -41,6 +41,9 @@ import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
 import { createS3SnapshotSink, createSnapshotS3Client } from './adapters/snapshots/s3-sink.js';
 import type { SnapshotSink } from './services/snapshot.js';
 import { startDelivery } from './app/delivery.js';
+import { startCatalogueReload } from './app/catalogue.js';
+import type { ReloadOutcome, ReloadTrigger } from './services/catalogue-reload.js';
+import type { Catalogue } from './config/load-catalogue.js';
 import type { DeliveryTuning } from './app/delivery.js';
 
 export interface StartOptions {
@@ -66,6 +69,8 @@ export interface StartOptions {
   fetch?: FetchLike;
   /** How long a token naming an unknown OIDC key waits before the keys are fetched again (default 30 s). */
   oidcJwksCooldownMs?: number;
+  /** Watching RUNBOOKS_DIR and POLICY_FILE: false turns it off; `pollMs` is the backup poll (default 5 s). */
+  catalogueWatch?: false | { pollMs?: number };
 }
 
 export interface RunningBot {
@@ -81,6 +86,8 @@ export interface RunningBot {
   backlog(): { tasks: number; slack: number; pagerduty: number };
   /** Whether this replica is the one delivering to Slack and PagerDuty now. */
   delivering(): boolean;
+  /** Reads RUNBOOKS_DIR and POLICY_FILE again and puts a valid change in force (what SIGHUP does). */
+  reloadCatalogue(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -94,10 +101,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const catalogue = await loadCatalogue(config.RUNBOOKS_DIR, config.POLICY_FILE);
-  const authorityNames = Object.keys(catalogue.policy.authorities);
-  if (!authorityNames.includes(config.OPERATOR_TOKEN_AUTHORITY)) {
-    throw new ConfigError(`invalid configuration: OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${authorityNames.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`);
-  }
+  const authorityProblem = (c: Catalogue) => {
+    const names = Object.keys(c.policy.authorities);
+    return names.includes(config.OPERATOR_TOKEN_AUTHORITY) ? undefined : `OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${names.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`;
+  };
+  const startProblem = authorityProblem(catalogue);
+  if (startProblem) throw new ConfigError(`invalid configuration: ${startProblem}`);
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
@@ -167,6 +176,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   };
   coordinator.bind(deps);
   const auditLog = deps.audit;
+  const catalogueReload = startCatalogueReload({ config, deps, log, validate: authorityProblem, ...(options.catalogueWatch !== undefined ? { watch: options.catalogueWatch } : {}) });
   const delivery = startDelivery({
     config,
     stores,
@@ -186,7 +196,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (config.SLACK_BOT_TOKEN && webClient) {
-    const policyGroups = Object.values(catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
+    // Read at each lookup: a reloaded policy may name other groups.
+    const policyGroups = () => Object.values(deps.catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
     const client = webClient;
     slack = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
@@ -279,8 +290,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(socketMode ? { socketMode } : {}),
     backlog: () => ({ tasks: coordinator.pending() + tasks.pending(), ...delivery.backlog() }),
     delivering: () => delivery.delivering(),
+    reloadCatalogue: (trigger = 'manual') => catalogueReload.reload(trigger),
     async close() {
       stopScheduler();
+      catalogueReload.close();
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
       const graceMs = options.shutdownGraceMs ?? 10_000;
@@ -347,6 +360,11 @@ async function main(): Promise<void> {
     bot.log.info({ signal }, 'shutting down: finishing in-flight work');
     void bot.close().then(() => process.exit(0));
   };
+  // SIGHUP re-reads the runbooks and the policy (they are also watched); it never stops the bot.
+  process.on('SIGHUP', () => {
+    bot.log.info('SIGHUP: reloading the runbook catalogue');
+    void bot.reloadCatalogue('sighup').catch((err: unknown) => bot.log.error({ err }, 'catalogue reload failed'));
+  });
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }
