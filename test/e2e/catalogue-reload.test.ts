@@ -44,6 +44,7 @@ describe('live catalogue changes', () => {
 
   it('puts a valid change in force within 10 s, audits what was added and changed, and announces it', async () => {
     const hh = await start();
+    const before = hh.bot.deps.catalogue.runbooks.length;
     await edit('ec2-stop-start-instance.yaml', (t) => t.replace(/^version: 1$/m, 'version: 2').replace(/^cooldown: .*$/m, 'cooldown: 45m'));
     await writeFile(path.join(dir, 'ec2-reboot-instance.yaml'), (await readFile(path.join(dir, 'ec2-start-instance.yaml'), 'utf8')).replace(/^id: .*$/m, 'id: ec2-reboot-instance'));
 
@@ -51,7 +52,7 @@ describe('live catalogue changes', () => {
     expect(loaded).toMatchObject({
       outcome: 'SUCCESS',
       trigger: expect.stringMatching(/^(watch|poll)$/),
-      details: { runbooks: 29, added: [{ id: 'ec2-reboot-instance', version: 1 }], changed: [{ id: 'ec2-stop-start-instance', from: 1, to: 2 }], removed: [], policyChanged: false },
+      details: { runbooks: before + 1, added: [{ id: 'ec2-reboot-instance', version: 1 }], changed: [{ id: 'ec2-stop-start-instance', from: 1, to: 2 }], removed: [], policyChanged: false },
     });
     expect(hh.bot.deps.catalogue.byId.get('ec2-stop-start-instance')?.cooldown).toBe(45 * 60_000);
     expect(hh.bot.deps.catalogue.byId.has('ec2-reboot-instance')).toBe(true);
