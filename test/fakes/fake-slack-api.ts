@@ -91,6 +91,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
   const messages = new Map<string, FakeSlackMessage>();
   const rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
   const failures = new Map<string, Array<{ error: string; status: number }>>();
+  /** Methods whose next call is carried out but answered 500, as when the answer is lost on its way back. */
+  const lostAnswers = new Map<string, number>();
   const missingChannels = new Set<string>();
   const users = new Map<string, FakeSlackUser>();
   const usergroups = new Map<string, string[]>();
@@ -247,6 +249,11 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     const reply = handler(args);
     if (reply.body.ok === true && method === 'chat.postMessage' && channel !== undefined) lastPost.set(channel, Date.now());
     if (reply.body.ok === true && method === 'chat.update') updateTimes.push(Date.now());
+    const lose = lostAnswers.get(method) ?? 0;
+    if (lose > 0) {
+      lostAnswers.set(method, lose - 1);
+      return { status: 500, body: { ok: false, error: 'internal_error' } };
+    }
     return reply;
   }
 
@@ -356,6 +363,10 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     /** The next call of `method` answers `{ ok: false, error }`, with HTTP `status` (say 500) if given. */
     failNext(method: string, error: string, status = 200) {
       failures.set(method, [...(failures.get(method) ?? []), { error, status }]);
+    },
+    /** The next call of `method` is carried out (a post is made, a file shared) but answered HTTP 500. */
+    loseAnswerNext(method: string) {
+      lostAnswers.set(method, (lostAnswers.get(method) ?? 0) + 1);
     },
     /** Starts an outage (every call answers `status`, or takes calls and never answers), until `endOutage`. */
     startOutage(kind: FakeSlackOutage) {
