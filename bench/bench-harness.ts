@@ -1,7 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartOptions } from '../src/main.js';
 import { startHarness, USERS } from '../test/e2e/harness.js';
-import type { Harness } from '../test/e2e/harness.js';
+import type { FakeSlack, Harness } from '../test/e2e/harness.js';
+
+/** Slack and PagerDuty delivery as in production (the tests' harness shortens every timing). */
+export const PRODUCTION_DELIVERY: NonNullable<StartOptions['delivery']> = {
+  slackPacing: { postIntervalMs: 1000, updatesPerWindow: 45, updateWindowMs: 60_000 },
+  slackUpdateSettleMs: 1000,
+  slackBackoff: { baseMs: 1000, maxMs: 60_000 },
+  pagerdutyBackoff: { baseMs: 1000, maxMs: 5 * 60_000, rateLimitedMs: 30_000 },
+  leaseMs: 15_000,
+  pollMs: 1000,
+};
+
+/** Slack's own limits, which the fake Slack enforces in the scenarios that measure Slack. */
+export const SLACK_LIMITS = { postIntervalMs: 1000, updatesPerMinute: 50 };
 
 /**
  * What every scenario's bot runs with: nothing is executed (DRY_RUN), and only warnings are logged,
@@ -19,10 +32,10 @@ const WARN = 40;
  * step would otherwise refuse every action before the cooldown, rate-limit and approval reads.
  * `options` reach startBot (a scenario's own clock, say).
  */
-export async function startBenchHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
-  // Slack's real pacing (one post a second per channel), as in production: the tests' harness
-  // turns it off, which would make the fake Slack in this process far busier than Slack makes us.
-  const h = await startHarness({ ...BENCH_ENV, ...env }, { slackMinIntervalMs: 1000, ...options });
+export async function startBenchHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}, fakes: { slack?: FakeSlack } = {}): Promise<Harness> {
+  // Slack's real pacing (one post a second per channel, Tier 3 updates), as in production: the
+  // tests' harness turns it off, which would make the fake Slack far busier than Slack makes us.
+  const h = await startHarness({ ...BENCH_ENV, ...env }, { slackMinIntervalMs: 1000, ...options, delivery: { ...PRODUCTION_DELIVERY, ...options.delivery } }, fakes);
   h.slack.setUsergroup('S01ABCDEF', [USERS.sre]);
   return h;
 }

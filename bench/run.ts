@@ -4,6 +4,8 @@ import { cloudwatchSnsScenario } from './scenarios/cloudwatch-sns.js';
 import { guardChainScenario } from './scenarios/guard-chain.js';
 import { ingestScenario } from './scenarios/ingest.js';
 import { ingestVsBareScenario } from './scenarios/ingest-vs-bare.js';
+import { stormScenario } from './scenarios/storm.js';
+import { timeToRemediateScenario } from './scenarios/time-to-remediate.js';
 import { killSwitchScenario } from './scenarios/kill-switch.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { slackAckScenario } from './scenarios/slack-ack.js';
@@ -22,6 +24,8 @@ const scenarios: Scenario[] = [
   ingestScenario({ kind: 'paced', alertsPerSecond: 50 }),
   ingestScenario({ kind: 'burst', concurrency: 10 }),
   ingestVsBareScenario,
+  timeToRemediateScenario,
+  stormScenario,
   slackAckScenario,
   slackAckVsBoltScenario,
   cloudwatchSnsScenario,

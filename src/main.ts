@@ -45,6 +45,9 @@ import { startCatalogueReload } from './app/catalogue.js';
 import type { ReloadOutcome, ReloadTrigger } from './services/catalogue-reload.js';
 import type { Catalogue } from './config/load-catalogue.js';
 import type { DeliveryTuning } from './app/delivery.js';
+import { startAuditStream } from './app/audit-stream.js';
+import type { AuditStreamHubTuning } from './services/audit-stream-hub.js';
+import type { AuditEventsTuning } from './adapters/http/routes/audit-events.js';
 
 export interface StartOptions {
   env: Record<string, string | undefined>;
@@ -59,8 +62,12 @@ export interface StartOptions {
   slackMinIntervalMs?: number;
   /** Slack and PagerDuty delivery timings (tests shorten them). */
   delivery?: DeliveryTuning;
+  /** The live stream's poll, hold-back and buffer limits (tests shorten them). */
+  eventStream?: AuditStreamHubTuning & AuditEventsTuning;
   /** false: do not start the cron scheduler (tests run jobs directly). */
   scheduler?: boolean;
+  /** Per-call time limits of the store and of SSM, and how long a guard may take to decide (tests shorten them). */
+  timeouts?: { storeMs?: number; ssmMs?: number; guardMs?: number };
   /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
   shutdownGraceMs?: number;
   /** How the caller's address is read (tests simulate a non-loopback caller). */
@@ -110,8 +117,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
-    ? createDocumentClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: EMBEDDED_CREDENTIALS })
+    ? createDocumentClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: EMBEDDED_CREDENTIALS, ...(options.timeouts?.storeMs ? { callTimeoutMs: options.timeouts.storeMs } : {}) })
     : createDocumentClient({
+        ...(options.timeouts?.storeMs ? { callTimeoutMs: options.timeouts.storeMs } : {}),
         ...(config.AWS_ENDPOINT_URL_DYNAMODB ? { endpoint: config.AWS_ENDPOINT_URL_DYNAMODB } : {}),
         ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
         ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
@@ -120,6 +128,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const stores = createDynamoStores({ doc, prefix: config.TABLE_PREFIX, clock });
 
   const ssm = createSsmClient({
+    ...(options.timeouts?.ssmMs ? { callTimeoutMs: options.timeouts.ssmMs } : {}),
     ...(config.AWS_REGION ? { region: config.AWS_REGION } : {}),
     ...(config.AWS_ENDPOINT_URL_SSM ? { endpoint: config.AWS_ENDPOINT_URL_SSM } : {}),
     ...(options.awsCredentials ? { credentials: options.awsCredentials } : {}),
@@ -131,6 +140,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     incidentsByState: () => countUnresolvedIncidents(stores.incidents),
     cooldowns: async () => cooldownGauge(await stores.cooldowns.listActive(), clock.now()),
     killSwitches: () => stores.killSwitches.listEngaged(),
+    eventStreamSubscribers: () => auditStream.hub.subscribers(),
     now: () => clock.now().getTime(),
   });
   const executor = createSsmExecutor({ client: ssm, log: log.child({ component: 'ssm' }), sleep, onRetry: (operation) => metrics.actionRetry(operation) });
@@ -173,6 +183,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
     ...(config.PROMETHEUS_URL ? { prometheus: createPrometheusClient({ url: config.PROMETHEUS_URL, ...(config.PROMETHEUS_BEARER_TOKEN ? { bearerToken: config.PROMETHEUS_BEARER_TOKEN } : {}) }) } : {}),
+    ...(options.timeouts?.guardMs ? { guardTimeoutMs: options.timeouts.guardMs } : {}),
   };
   coordinator.bind(deps);
   const auditLog = deps.audit;
@@ -193,6 +204,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       ...(options.slackMinIntervalMs !== undefined ? { slackPacing: { postIntervalMs: options.slackMinIntervalMs, ...options.delivery?.slackPacing } } : {}),
     },
   });
+
+  const { replayWindowMs, dropGraceMs, maxStreamsPerClient, ...hubTuning } = options.eventStream ?? {};
+  const auditStream = startAuditStream({ store: stores.audit, auditLog, clock, log, metrics, tuning: hubTuning });
 
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (config.SLACK_BOT_TOKEN && webClient) {
@@ -240,6 +254,14 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(config.ALERT_WEBHOOK_TOKEN ? { alertWebhookToken: config.ALERT_WEBHOOK_TOKEN } : {}),
     operator: operatorSignIn(config, options.oidcJwksCooldownMs === undefined ? {} : { jwksCooldownMs: options.oidcJwksCooldownMs }),
     shutdown: shutdown.signal,
+    auditStream: {
+      hub: auditStream.hub,
+      tuning: {
+        ...(replayWindowMs !== undefined ? { replayWindowMs } : {}),
+        ...(dropGraceMs !== undefined ? { dropGraceMs } : {}),
+        ...(maxStreamsPerClient !== undefined ? { maxStreamsPerClient } : {}),
+      },
+    },
     ...(slack?.http ? { slack: slack.http } : {}),
     cloudwatch: {
       verifier: createSnsVerifier({ fetch: options.fetch ?? fetch, now: () => clock.now() }),
@@ -301,6 +323,7 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       const withinGrace = (work: Promise<unknown>) => Promise.race([work, new Promise((r) => setTimeout(r, graceMs).unref())]);
       // Live streams never end by themselves; they would hold server.close() open.
       shutdown.abort();
+      auditStream.close();
       await closeListener(server, graceMs);
       await withinGrace(settle());
       // What Slack or PagerDuty has not taken yet stays in the store: whichever replica delivers

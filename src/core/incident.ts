@@ -135,6 +135,8 @@ export type AlertEffect =
   | 'unchanged' // a redelivery: nothing new
   | 'alert-added'
   | 'alert-updated'
+  /** No room left in the incident for this alert: it is in the audit trail only. */
+  | 'untracked'
   | 'resolved' // this alert was the last one firing
   | 'reopened';
 
@@ -204,8 +206,8 @@ function applyAlertItself(incident: Incident, alert: Alert, now: Date, bytes: nu
   }
   if (!previous && bytes >= MAX_ALERT_BYTES) {
     // No room left in the item: the alert is audited, and the incident remembers it overflowed.
-    if (incident.alertsOverflow || alert.status === 'resolved') return { incident, effect: 'unchanged', bytes };
-    return { incident: { ...incident, alertsOverflow: true, updatedAt: now.toISOString() }, effect: 'alert-added', bytes };
+    if (incident.alertsOverflow || alert.status === 'resolved') return { incident, effect: 'untracked', bytes };
+    return { incident: { ...incident, alertsOverflow: true, updatedAt: now.toISOString() }, effect: 'untracked', bytes };
   }
   const compact = previous ? isCompactAlert(previous) : bytes >= DETAILED_ALERT_BYTES;
   const stored = toIncidentAlert(alert, now, compact);

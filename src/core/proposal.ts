@@ -10,12 +10,26 @@ export type ProposalStatus =
   | 'succeeded'
   | 'failed'
   | 'dry_run' // recorded what would have run
+  | 'skipped' // ran, and its document found the target not eligible: it changed nothing
   | 'rejected'
   | 'blocked' // a guard refused it
   | 'expired' // an approval waited too long
   | 'withdrawn'; // the incident resolved before it ran
 
-export const TERMINAL_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['succeeded', 'failed', 'dry_run', 'rejected', 'blocked', 'expired', 'withdrawn'];
+export const TERMINAL_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['succeeded', 'failed', 'skipped', 'dry_run', 'rejected', 'blocked', 'expired', 'withdrawn'];
+
+/**
+ * Whether a successful execution took its document's eligibility exit: the documents declare the
+ * output `CollectDiagnostics.Eligible` (false: not eligible, nothing changed) with the reason in
+ * `CollectDiagnostics.Reason` (runbooks/ssm rules). Undefined when the run was eligible, or its
+ * document says nothing of eligibility.
+ */
+export function notEligible(outputs: Record<string, string[]>): { reason: string } | undefined {
+  const eligible = Object.entries(outputs).find(([name]) => name.endsWith('.Eligible'))?.[1]?.[0];
+  if (eligible === undefined || !/^false$/i.test(eligible.trim())) return undefined;
+  const reason = Object.entries(outputs).find(([name]) => name.endsWith('.Reason'))?.[1]?.[0];
+  return { reason: reason?.trim() || 'the document found the target not eligible' };
+}
 
 /** Statuses a restarted bot must pick up again. */
 export const IN_FLIGHT_PROPOSAL_STATUSES: readonly ProposalStatus[] = ['diagnosing', 'approved', 'running'];
@@ -43,6 +57,8 @@ export interface Proposal {
   rejectedBy?: string;
   /** Slack ts of the proposal message in the thread, to update its buttons. */
   messageTs?: string;
+  /** When a StartAutomationExecution was first sent: from then on, SSM is asked before another start. */
+  startSentAt?: string;
   executionId?: string;
   /** The exact StartAutomationExecution request, kept for dry runs and audit. */
   request?: { DocumentName: string; Parameters: Record<string, string[]>; ClientToken: string };

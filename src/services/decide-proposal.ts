@@ -17,7 +17,7 @@ function describe(p: Proposal): string {
   return `${p.plan.runbookId} on ${p.plan.target}`;
 }
 
-async function refuse(deps: ServiceDeps, p: Proposal, actor: Actor, kind: string, code: string, reason: string): Promise<DecisionReply> {
+async function refuse(deps: ServiceDeps, p: Proposal, actor: Actor, kind: string, code: string, reason: string, message = `Refused: ${reason}.`): Promise<DecisionReply> {
   deps.metrics.guardRefused(code.toLowerCase());
   await deps.audit.record({
     incidentId: p.incidentId,
@@ -31,11 +31,13 @@ async function refuse(deps: ServiceDeps, p: Proposal, actor: Actor, kind: string
     targetResource: p.plan.target,
     details: { code, reason },
   });
-  return { ok: false, message: `Refused: ${reason}.` };
+  return { ok: false, message };
 }
 
-function notPending(p: Proposal): DecisionReply {
-  return { ok: false, message: `Nothing to do: ${describe(p)} is already ${p.status.replace('_', ' ')}.` };
+/** A click on a proposal that no longer waits (a double click, a late one): audited like any refused click. */
+function notPending(deps: ServiceDeps, p: Proposal, actor: Actor, kind: string): Promise<DecisionReply> {
+  const status = p.status.replace('_', ' ');
+  return refuse(deps, p, actor, kind, 'NOT_PENDING', `${describe(p)} is already ${status}`, `Nothing to do: ${describe(p)} is already ${status}.`);
 }
 
 /**
@@ -45,7 +47,7 @@ function notPending(p: Proposal): DecisionReply {
 export async function approveProposal(deps: ServiceDeps, proposalId: string, actor: Actor, seenDigest?: string): Promise<DecisionReply> {
   const initial = await deps.proposals.get(proposalId);
   if (!initial) return { ok: false, message: 'This proposal no longer exists.' };
-  if (initial.status !== 'pending_approval') return notPending(initial);
+  if (initial.status !== 'pending_approval') return notPending(deps, initial, actor, 'approval.refused');
   if (seenDigest && seenDigest !== initial.plan.digest) {
     return { ok: false, message: `Not recorded: the plan of ${describe(initial)} changed after that message was shown. Check the updated proposal and approve that.` };
   }
@@ -64,7 +66,8 @@ export async function approveProposal(deps: ServiceDeps, proposalId: string, act
   });
   if (!changed || !proposal) {
     if (proposal && proposal.plan.digest !== initial.plan.digest) return { ok: false, message: `Not recorded: the plan of ${describe(initial)} changed while you clicked. Check the updated proposal.` };
-    return proposal ? notPending(proposal) : { ok: false, message: 'This proposal no longer exists.' };
+    if (proposal?.status === 'pending_approval') return refuse(deps, proposal, actor, 'approval.refused', 'ALREADY_APPROVED', `<@${actor.userId}> has already approved this plan; another person must approve`);
+    return proposal ? notPending(deps, proposal, actor, 'approval.refused') : { ok: false, message: 'This proposal no longer exists.' };
   }
 
   await deps.audit.record({
@@ -108,13 +111,13 @@ async function startAfterApproval(deps: ServiceDeps, p: Proposal): Promise<Decis
 export async function rejectProposal(deps: ServiceDeps, proposalId: string, actor: Actor): Promise<DecisionReply> {
   const initial = await deps.proposals.get(proposalId);
   if (!initial) return { ok: false, message: 'This proposal no longer exists.' };
-  if (initial.status !== 'pending_approval') return notPending(initial);
+  if (initial.status !== 'pending_approval') return notPending(deps, initial, actor, 'rejection.refused');
   const authority = authorityFor(deps.catalogue.policy, actor, approversFor(deps.catalogue.policy, initial.plan));
   if (!authority) return refuse(deps, initial, actor, 'rejection.refused', 'NOT_AN_APPROVER', `<@${actor.userId}> is not an approver for ${initial.plan.risk}-risk runbooks`);
   const { proposal, changed } = await updateProposal(deps, proposalId, (p) =>
     p.status === 'pending_approval' ? { ...p, status: 'rejected', rejectedBy: actor.userId, reason: `rejected by <@${actor.userId}>` } : undefined,
   );
-  if (!changed || !proposal) return proposal ? notPending(proposal) : { ok: false, message: 'This proposal no longer exists.' };
+  if (!changed || !proposal) return proposal ? notPending(deps, proposal, actor, 'rejection.refused') : { ok: false, message: 'This proposal no longer exists.' };
   await deps.audit.record({
     incidentId: proposal.incidentId,
     kind: 'approval.rejected',

@@ -30,6 +30,8 @@ export interface ServiceDeps {
   /** SLACK_INCIDENT_CHANNEL, unless an alert names its own. */
   defaultChannel?: string;
   sleep: (ms: number) => Promise<void>;
+  /** How long a guard may take to decide before it refuses (default GUARD_DECISION_MS). */
+  guardTimeoutMs?: number;
   /** PROMETHEUS_URL: PromQL diagnostics and verify checks; unset, they are recorded as skipped. */
   prometheus?: PromQueryClient;
   /** Polling of SSM executions: first and longest interval. */

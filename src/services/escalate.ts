@@ -5,7 +5,7 @@ import type { ServiceDeps } from './deps.js';
 import { pageSeverity } from './pager.js';
 import { occurrenceKey } from './occurrence-key.js';
 
-export type EscalationReason = 'automation_failed' | 'not_verified' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'runbook_pages' | 'manual';
+export type EscalationReason = 'automation_failed' | 'not_verified' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'runbook_pages' | 'tracking_lost' | 'manual';
 
 const describeReason: Record<EscalationReason, string> = {
   automation_failed: 'automation failed',
@@ -14,6 +14,7 @@ const describeReason: Record<EscalationReason, string> = {
   approval_pending: 'an approval has waited too long',
   no_runbook: 'no runbook matches this critical alert',
   runbook_pages: 'the proposed runbook pages the on-call (page: true)',
+  tracking_lost: 'SSM keeps not saying what became of a running action',
   manual: 'escalated by hand',
 };
 

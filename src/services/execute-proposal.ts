@@ -1,13 +1,15 @@
-import { automationRequest } from '../core/proposal.js';
+import { automationRequest, notEligible } from '../core/proposal.js';
 import type { Proposal, ProposalStatus } from '../core/proposal.js';
 import { AUTO_ENGINE } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
-import { checkKillSwitches, runGuardChain } from './guard-chain.js';
+import { checkKillSwitches, releaseCooldown, runGuardChain } from './guard-chain.js';
 import type { GuardVerdict } from './guard-chain.js';
 import { ensurePlanCurrent } from './plan-check.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { updateProposal } from './update-proposal.js';
 import { trackMitigation } from './mitigation.js';
+import { AutomationFailure } from './ports.js';
+import { escalate } from './escalate.js';
 import { occurrenceKey } from './occurrence-key.js';
 
 export type BeginResult =
@@ -85,19 +87,28 @@ export async function beginExecution(deps: ServiceDeps, proposalId: string): Pro
   return changed ? { outcome: 'started' } : { outcome: 'not_ready', status: (await deps.proposals.get(proposalId))?.status ?? 'withdrawn' };
 }
 
-async function finish(deps: ServiceDeps, p: Proposal, status: 'succeeded' | 'failed', fields: Partial<Proposal>): Promise<void> {
+const FINISHED = {
+  succeeded: { kind: 'action.succeeded', outcome: 'SUCCESS', metric: 'success' },
+  failed: { kind: 'action.failed', outcome: 'FAILURE', metric: 'failure' },
+  skipped: { kind: 'action.skipped', outcome: 'SKIPPED', metric: 'skipped' },
+} as const;
+
+async function finish(deps: ServiceDeps, p: Proposal, status: keyof typeof FINISHED, fields: Partial<Proposal>): Promise<void> {
   const { proposal, changed } = await updateProposal(deps, p.id, (cur) =>
     cur.status === 'running' ? { ...cur, ...fields, status, finishedAt: deps.clock.now().toISOString() } : undefined,
   );
   if (!changed || !proposal) return;
-  deps.metrics.action(status === 'succeeded' ? 'success' : 'failure', proposal.plan.runbookId);
+  const how = FINISHED[status];
+  deps.metrics.action(how.metric, proposal.plan.runbookId);
+  // Not eligible: nothing changed, so the runbook may run again on that target at once.
+  if (status === 'skipped') await releaseCooldown(deps, proposal);
   await deps.audit.record({
     ...auditBase(proposal),
-    kind: status === 'succeeded' ? 'action.succeeded' : 'action.failed',
+    kind: how.kind,
     stepKey: `finished:${proposal.id}`,
-    outcome: status === 'succeeded' ? 'SUCCESS' : 'FAILURE',
+    outcome: how.outcome,
     executionId: proposal.executionId,
-    details: { executionStatus: proposal.executionStatus, error: proposal.lastError },
+    details: { executionStatus: proposal.executionStatus, error: proposal.lastError, ...(status === 'skipped' ? { reason: proposal.reason } : {}) },
   });
   deps.workflow.executionFinished(proposal);
 }
@@ -114,6 +125,16 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
   let executionId = running.executionId;
   if (!executionId) {
     const request = running.request ?? automationRequest(running);
+    // A start sent before (a crash, or no answer) may have made an execution: SSM is asked first,
+    // and that one is followed rather than another started or a failure declared.
+    if (running.startSentAt && !deps.dryRun) {
+      const found = await findStarted(deps, running, request.ClientToken);
+      if (found === 'unknown') return;
+      executionId = found;
+    }
+  }
+  if (!executionId) {
+    const request = running.request ?? automationRequest(running);
     let refusal: Extract<GuardVerdict, { allowed: false }> | undefined;
     const beforeAttempt = async () => {
       // DRY_RUN is checked here too: a proposal left running by a crash must not start for real
@@ -124,12 +145,27 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
         throw new Error(verdict.reason);
       }
     };
+    if (!running.startSentAt && !deps.dryRun) await updateProposal(deps, proposalId, (p) => (p.status === 'running' && !p.startSentAt ? { ...p, startSentAt: deps.clock.now().toISOString() } : undefined));
     try {
       executionId = await deps.executor.start(request, { beforeAttempt });
     } catch (err) {
-      if (refusal) await recordRefusal(deps, running, refusal, 'running');
-      else await finish(deps, running, 'failed', { lastError: (err as Error).message });
-      return;
+      if (refusal) {
+        await recordRefusal(deps, running, refusal, 'running');
+        return;
+      }
+      if (!(err instanceof AutomationFailure && err.transient)) {
+        // SSM refused the start itself (validation, permissions): nothing was started.
+        await finish(deps, running, 'failed', { lastError: (err as Error).message });
+        return;
+      }
+      // No answer that says what happened: the execution may exist. Ask before calling it failed.
+      const found = await findStarted(deps, running, request.ClientToken, (err as Error).message);
+      if (found === 'unknown') return;
+      if (!found) {
+        await finish(deps, running, 'failed', { lastError: `${(err as Error).message}; SSM has no execution for it, so nothing ran` });
+        return;
+      }
+      executionId = found;
     }
     const started = executionId;
     await updateProposal(deps, proposalId, (p) => (p.executionId ? undefined : { ...p, executionId: started, executionStatus: 'Pending' }));
@@ -159,7 +195,25 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
   const ok = isSuccessStatus(execution.status);
   const fields: Partial<Proposal> = { executionStatus: execution.status };
   if (!ok) fields.lastError = execution.failureMessage ?? `execution ended ${execution.status}`;
-  await finish(deps, running, ok ? 'succeeded' : 'failed', fields);
+  const skipped = ok ? notEligible(execution.outputs) : undefined;
+  if (skipped) fields.reason = `not eligible: ${skipped.reason}`;
+  await finish(deps, running, skipped ? 'skipped' : ok ? 'succeeded' : 'failed', fields);
+}
+
+/**
+ * The execution SSM holds for this ClientToken, undefined when it holds none (the start never
+ * happened), or 'unknown' when SSM could not say: then the loss is recorded and the proposal stays
+ * running, never "failed" (which would offer a rollback alongside a live action); the in-flight job
+ * asks again within minutes.
+ */
+async function findStarted(deps: ServiceDeps, p: Proposal, clientToken: string, startError?: string): Promise<string | undefined | 'unknown'> {
+  try {
+    return await deps.executor.find(clientToken);
+  } catch (err) {
+    const reason = `${startError ? `the start got no answer (${startError}), and ` : 'a start was sent before and '}SSM could not say whether it made an execution (${(err as Error).message})`;
+    await trackingLost(deps, p, undefined, reason);
+    return 'unknown';
+  }
 }
 
 /**
@@ -167,14 +221,21 @@ export async function runExecution(deps: ServiceDeps, proposalId: string): Promi
  * running: the proposal stays `running`, never "failed" (which would offer a rollback alongside a
  * live action). The loss is audited and shown; the in-flight job resumes polling.
  */
-async function trackingLost(deps: ServiceDeps, p: Proposal, executionId: string, reason: string): Promise<void> {
+async function trackingLost(deps: ServiceDeps, p: Proposal, executionId: string | undefined, reason: string): Promise<void> {
   await updateProposal(deps, p.id, (cur) => (cur.status === 'running' ? { ...cur, lastError: reason } : undefined)).catch(() => undefined);
   await deps.audit.record({
     ...auditBase(p),
     kind: 'action.tracking_lost',
     stepKey: `tracking-lost:${p.id}:${occurrenceKey(deps)}`,
     outcome: 'FAILURE',
-    executionId,
-    details: { reason, note: 'the execution may still be running; polling resumes within minutes' },
+    ...(executionId ? { executionId } : {}),
+    details: { reason, note: executionId ? 'the execution may still be running; polling resumes within minutes' : 'the action may have started; SSM is asked again within minutes, and nothing is started twice (the ClientToken)' },
   });
+  // Lost once is a blip; lost again and again, people must look (the action may be running unseen).
+  const lost = (await deps.audit.query({ incident: p.incidentId, kind: 'action.tracking_lost', n: 100 })).filter((r) => r.stepKey.startsWith(`tracking-lost:${p.id}:`));
+  const incident = lost.length >= TRACKING_LOST_BEFORE_PAGING ? await deps.incidents.get(p.incidentId) : undefined;
+  if (incident) await escalate(deps, incident, 'tracking_lost', { key: p.id, detail: `${p.plan.runbookId} on ${p.plan.target}: ${reason}` });
 }
+
+/** How many times in a row SSM may leave a run's state unknown before the on-call is paged. */
+const TRACKING_LOST_BEFORE_PAGING = 3;

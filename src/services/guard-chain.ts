@@ -27,10 +27,22 @@ function undecided(guard: Guard, err: unknown): GuardVerdict {
   return { allowed: false, guard, reason: `${guard.replace('_', ' ')} could not be checked (${(err as Error).message}); refusing` };
 }
 
+/** How long a guard may take to decide before it refuses (its store calls time out sooner). */
+export const GUARD_DECISION_MS = 5000;
+
+/** `work`, or a rejection once `ms` have passed: a guard that cannot decide in time refuses. */
+function inTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 /** Kill switches: global, this service, this action type. Strongly consistent read, no cache. */
 export async function checkKillSwitches(deps: ServiceDeps, plan: Pick<Plan, 'service' | 'actionType'>): Promise<GuardVerdict> {
   try {
-    const engaged = await deps.killSwitches.engaged(killSwitchScopes(plan));
+    const engaged = await inTime(deps.killSwitches.engaged(killSwitchScopes(plan)), deps.guardTimeoutMs ?? GUARD_DECISION_MS);
     const sw = engaged[0];
     if (!sw) return { allowed: true };
     return { allowed: false, guard: 'kill_switch', reason: `kill switch ${sw.scope} is engaged (by ${mentionOf(sw.by)} at ${sw.at}${sw.reason ? `: ${sw.reason}` : ''})` };
@@ -51,7 +63,7 @@ function cooldownOwner(p: Proposal): string {
 async function checkCooldown(deps: ServiceDeps, p: Proposal): Promise<GuardVerdict> {
   if (!p.plan.cooldownMs) return { allowed: true };
   try {
-    const active = await deps.cooldowns.get(cooldownKey(p.plan));
+    const active = await inTime(deps.cooldowns.get(cooldownKey(p.plan)), deps.guardTimeoutMs ?? GUARD_DECISION_MS);
     if (!active || active.owner === cooldownOwner(p)) return { allowed: true };
     const retryAfterMs = Date.parse(active.until) - deps.clock.now().getTime();
     return { allowed: false, guard: 'cooldown', retryAfterMs, reason: `${p.plan.runbookId} ran on ${p.plan.target} recently; cooldown ends in ${seconds(retryAfterMs)} (${active.until})` };
@@ -69,7 +81,7 @@ async function checkRateLimits(deps: ServiceDeps, p: Proposal, authority: string
   if (perAction) buckets.push([`action:${p.plan.actionType}`, perAction]);
   try {
     for (const [bucket, rate] of buckets) {
-      const decision = await deps.rateLimits.take(bucket, rate, rate);
+      const decision = await inTime(deps.rateLimits.take(bucket, rate, rate), deps.guardTimeoutMs ?? GUARD_DECISION_MS);
       if (!decision.granted) {
         return { allowed: false, guard: 'rate_limit', retryAfterMs: decision.retryAfterMs, reason: `rate limit ${bucket} (${rate}/min) reached; try again in ${seconds(decision.retryAfterMs)}` };
       }
@@ -92,11 +104,20 @@ async function claimCooldown(deps: ServiceDeps, p: Proposal): Promise<GuardVerdi
   if (!p.plan.cooldownMs) return { allowed: true };
   try {
     const until = new Date(deps.clock.now().getTime() + p.plan.cooldownMs);
-    if (await deps.cooldowns.claim(cooldownKey(p.plan), cooldownOwner(p), until)) return { allowed: true };
+    if (await inTime(deps.cooldowns.claim(cooldownKey(p.plan), cooldownOwner(p), until), deps.guardTimeoutMs ?? GUARD_DECISION_MS)) return { allowed: true };
     return { allowed: false, guard: 'cooldown', reason: `${p.plan.runbookId} on ${p.plan.target} was just started by another action` };
   } catch (err) {
     return undecided('cooldown', err);
   }
+}
+
+/**
+ * Ends the cooldown a run claimed (its claim moved to now, so it has expired): for a run that
+ * changed nothing. A failure to write it is logged; the cooldown then simply runs its course.
+ */
+export async function releaseCooldown(deps: Pick<ServiceDeps, 'cooldowns' | 'clock' | 'log'>, p: Proposal): Promise<void> {
+  if (!p.plan.cooldownMs) return;
+  await deps.cooldowns.claim(cooldownKey(p.plan), cooldownOwner(p), deps.clock.now()).catch((err: unknown) => deps.log.warn({ err, proposalId: p.id }, 'could not end the cooldown of a skipped run'));
 }
 
 /**

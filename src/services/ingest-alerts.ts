@@ -20,6 +20,11 @@ const MAX_RACE_RETRIES = 8;
  * alert, which is what a re-fire within the reopen window should do anyway.
  */
 const FRESH_MS = 60_000;
+/**
+ * Batches up to this size may take the fast path. A larger one (Alertmanager sends a whole group
+ * at once) is cheaper as one incident write than as that many records carrying whole alerts.
+ */
+const FAST_PATH_MAX_ALERTS = 16;
 
 type Deps = Pick<ServiceDeps, 'incidents' | 'proposals' | 'audit' | 'clock' | 'metrics' | 'log' | 'defaultChannel'>;
 type Effect = RecordedAlert['effect'];
@@ -99,6 +104,7 @@ export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>
  * the full path handles it.
  */
 async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | undefined> {
+  if (alerts.length > FAST_PATH_MAX_ALERTS) return undefined;
   const claim = await deps.incidents.getClaim((alerts[0] as Alert).groupKey, { cached: true });
   if (!claim) return undefined;
   const known = await deps.incidents.get(claim.incidentId, { cached: true, maxAgeMs: FRESH_MS });
@@ -109,21 +115,20 @@ async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<
   return { incident: next, effects };
 }
 
-/** Creates a new incident; its audit chain is known to be empty. */
-async function created(deps: Deps, incident: Incident): Promise<Incident> {
-  const stored = await deps.incidents.create(incident);
-  deps.audit.beginChain(stored.id);
-  return stored;
-}
-
 /**
  * Stores a group's alerts (one webhook's worth) in their incident with one write: joins the open
  * incident of the group, reopens one resolved within 10 minutes, or opens a new one. The incident
- * first takes in the alerts its trail holds that the item does not yet. Every write is conditional,
- * so a redelivery or a second replica racing on the same group ends with one incident; the loser
- * re-reads and applies its alerts again.
+ * first takes in the alerts its trail holds that the item does not yet. The alerts' records are
+ * written before the incident (`record`), so an incident never holds an alert its trail lacks, and
+ * a redelivery that changes nothing writes nothing. Every write is conditional, so a redelivery or
+ * a second replica racing on the same group ends with one incident; the loser re-reads and applies
+ * its alerts again (its records are found already written).
  */
-async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
+async function storeGroup(
+  deps: Deps,
+  alerts: readonly Alert[],
+  record: (incident: Incident, effects: readonly Effect[]) => Promise<void>,
+): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
   const groupKey = (alerts[0] as Alert).groupKey;
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
     const effects: Effect[] = alerts.map(() => 'unchanged');
@@ -133,11 +138,8 @@ async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incid
       const claim = await deps.incidents.getClaim(groupKey, { cached: attempt === 0 });
       if (!claim) {
         // A lone "resolved" for a group we never saw has nothing to resolve.
-        const id = alerts.some((a) => a.status === 'firing') ? await deps.incidents.nextId() : undefined;
-        const opened = id ? openedFrom(deps, id, alerts, effects, now) : undefined;
-        if (!opened) return { incident: undefined, effects: alerts.map(() => 'ignored') };
-        await deps.incidents.putClaim({ groupKey, incidentId: opened.id }, undefined);
-        return { incident: await created(deps, opened), effects };
+        if (!alerts.some((a) => a.status === 'firing')) return { incident: undefined, effects: alerts.map(() => 'ignored') };
+        return { incident: await openNew(deps, groupKey, undefined, alerts, effects, now, record), effects };
       }
       let existing = await deps.incidents.get(claim.incidentId);
       if (existing?.status === 'resolved' && attempt === 0) {
@@ -151,16 +153,17 @@ async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incid
         // The claim was written but the process stopped before the incident: finish the job.
         const opened = openedFrom(deps, claim.incidentId, alerts, effects, now);
         if (!opened) return { incident: undefined, effects: alerts.map(() => 'ignored') };
+        await record(opened, effects);
         return { incident: await deps.incidents.create(opened), effects };
       }
       const { incident: current, lastSeq } = await withRecordedAlerts(deps, existing);
       if (current.status === 'resolved' && alerts.some((a) => a.status === 'firing') && !canReopen(current, now)) {
-        const opened = openedFrom(deps, await deps.incidents.nextId(), alerts, effects, now) as Incident;
-        await deps.incidents.putClaim({ groupKey, incidentId: opened.id }, current.id);
-        return { incident: await created(deps, opened), effects };
+        return { incident: await openNew(deps, groupKey, current.id, alerts, effects, now, record), effects };
       }
       const next = applyAll(current, alerts, effects, 0, now);
-      if (effects.every((e) => e === 'unchanged') && lastSeq === undefined) return { incident: existing, effects };
+      await record(next, effects);
+      // Nothing for the item (redeliveries, alerts it has no room for): the records were all there was to write.
+      if (next === current && lastSeq === undefined) return { incident: existing, effects };
       return { incident: await deps.incidents.update(lastSeq === undefined ? next : { ...next, foldedSeq: lastSeq }), effects };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
@@ -170,15 +173,44 @@ async function storeGroup(deps: Deps, alerts: readonly Alert[]): Promise<{ incid
   throw new ConflictError(`could not store ${alerts.length} alert(s) of group ${groupKey} after ${MAX_RACE_RETRIES} attempts`);
 }
 
-/** One `alert.received` record per alert: the alert itself, whole (bounded), and what it did. */
-async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[]): Promise<void> {
+/**
+ * A new incident for the group (`previous`: the resolved one it replaces). Its id is handed back
+ * when the claim loses a race, so a losing replica does not burn a number people see.
+ */
+async function openNew(
+  deps: Deps,
+  groupKey: string,
+  previous: string | undefined,
+  alerts: readonly Alert[],
+  effects: Effect[],
+  now: Date,
+  record: (incident: Incident, effects: readonly Effect[]) => Promise<void>,
+): Promise<Incident> {
+  const id = await deps.incidents.nextId();
+  try {
+    await deps.incidents.putClaim({ groupKey, incidentId: id }, previous);
+  } catch (err) {
+    deps.incidents.releaseId(id);
+    throw err;
+  }
+  const opened = openedFrom(deps, id, alerts, effects, now) as Incident;
+  // A new id: its audit chain is empty, so its first append need not read it.
+  deps.audit.beginChain(id);
+  await record(opened, effects);
+  return deps.incidents.create(opened);
+}
+
+/**
+ * One `alert.received` record per alert: what it did, and, when the record is the alert's only
+ * store (`whole`: the fast path), the alert itself (bounded), for the incident item to fold in.
+ */
+async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[], whole: boolean): Promise<void> {
   for (const [i, alert] of alerts.entries()) {
     const effect = effects[i] as Effect;
-    if (effect === 'ignored') continue;
-    deps.metrics.alertReceived(alert.source);
-    if (effect === 'opened') deps.metrics.incidentOpened();
+    // A redelivery of what the incident already holds: its record was written the first time.
+    if (effect === 'ignored' || effect === 'unchanged') continue;
     const cut = clipped[i] ?? [];
-    await deps.audit.record({
+    const { created } = await deps.audit.append({
       incidentId: incident.id,
       kind: 'alert.received',
       stepKey: `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`,
@@ -187,8 +219,11 @@ async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Aler
       operator: 'automated',
       alertname: alert.name,
       targetResource: alert.resource,
-      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, alert: alertOfRecordFields(alert), ...(cut.length > 0 ? { clipped: cut } : {}) },
+      details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, ...(whole ? { alert: alertOfRecordFields(alert) } : {}), ...(cut.length > 0 ? { clipped: cut } : {}) },
     });
+    if (!created) continue;
+    deps.metrics.alertReceived(alert.source);
+    if (effect === 'opened') deps.metrics.incidentOpened();
   }
 }
 
@@ -204,13 +239,12 @@ export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise
   const clipped = bounded.map((b) => b.clipped);
   const joined = await joinKnownIncident(deps, alerts);
   if (joined) {
-    await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped);
+    await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped, true);
     if (joined.effects.some((e) => e !== 'unchanged')) deps.incidents.remember(joined.incident);
     return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
   }
-  const { incident, effects } = await storeGroup(deps, alerts);
+  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false));
   if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
-  await auditAlerts(deps, incident, alerts, effects, clipped);
   // A reopening or a resolution is complete before the answer (no click may run a proposal of a
   // resolved incident); an opening is recorded by incident processing, right after.
   if (effects.some((e) => e === 'reopened' || e === 'resolved')) await auditLifecycle(deps, incident);

@@ -19,6 +19,8 @@ export interface Metrics {
   slackCall(method: string, outcome: string): void;
   /** A message or event given up on: audited as delivery_failed, counted here. */
   deliveryFailed(to: 'slack' | 'pagerduty', what: string): void;
+  /** A subscriber of the live audit stream read too slowly and was dropped (its buffer was full). */
+  eventStreamDropped(): void;
 }
 
 export const noMetrics: Metrics = {
@@ -34,4 +36,5 @@ export const noMetrics: Metrics = {
   escalation: () => undefined,
   slackCall: () => undefined,
   deliveryFailed: () => undefined,
+  eventStreamDropped: () => undefined,
 };

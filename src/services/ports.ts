@@ -26,6 +26,8 @@ export interface GroupClaim {
 export interface IncidentStore {
   /** Allocates the next short id (INC-1, INC-2, …) with an atomic counter. */
   nextId(): Promise<string>;
+  /** An id from nextId that was not used (its claim lost a race): this process hands it out next. */
+  releaseId(id: string): void;
   /**
    * The claim of a group. With `cached`, a claim this process read or wrote before may be returned
    * without a read: a claim only moves away from a *resolved* incident, so a cached claim whose
@@ -101,6 +103,11 @@ export interface AuditStore {
    * callers read a little further back than they need and drop what they have seen.
    */
   feed(since: string): Promise<AuditKey[]>;
+  /**
+   * The records at `keys` (from `feed`), in the order of `keys`; a key with no record is left out.
+   * Strongly consistent, 100 keys a request (BatchGetItem).
+   */
+  byKeys(keys: readonly Pick<AuditKey, 'incidentId' | 'seq'>[]): Promise<AuditRecord[]>;
 }
 
 /**
@@ -197,6 +204,21 @@ export interface AutomationExecution {
   failureMessage?: string;
 }
 
+/**
+ * An executor call that failed for good. `transient`: its retries ran out on errors that say
+ * nothing about the call (throttling, 5xx, no answer), so a start may or may not have happened;
+ * otherwise the call itself was refused (validation, permissions) and did nothing.
+ */
+export class AutomationFailure extends Error {
+  constructor(
+    message: string,
+    readonly transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** AWS Systems Manager Automation, or anything that behaves like it. */
 export interface AutomationExecutor {
   /**
@@ -208,6 +230,11 @@ export interface AutomationExecutor {
     options?: { beforeAttempt?: () => Promise<void> },
   ): Promise<string>;
   get(executionId: string): Promise<AutomationExecution>;
+  /**
+   * The execution started with this ClientToken, if SSM has one: how a start whose answer was lost
+   * is found out (started, or not) before anything is called failed. Throws when SSM cannot say.
+   */
+  find(clientToken: string): Promise<string | undefined>;
   stop(executionId: string): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import { deterministicUuid } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
+import { AutomationFailure } from './ports.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { runQueries } from './run-queries.js';
 
@@ -9,6 +10,22 @@ const MAX_OUTPUT_CHARS = 1500;
 
 function trimOutputs(outputs: Record<string, string[]>): Record<string, string[]> {
   return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.map((s) => (s.length > MAX_OUTPUT_CHARS ? `${s.slice(0, MAX_OUTPUT_CHARS)}…` : s))]));
+}
+
+/**
+ * Starts a read-only document (diagnostics, a scheduled runbook's target discovery); when the start
+ * got no answer that says what happened, SSM is asked for the execution its ClientToken made,
+ * which is then followed (none: the start failed).
+ */
+export async function startOrFind(deps: Pick<ServiceDeps, 'executor'>, request: Parameters<ServiceDeps['executor']['start']>[0]): Promise<string> {
+  try {
+    return await deps.executor.start(request);
+  } catch (err) {
+    if (!(err instanceof AutomationFailure && err.transient)) throw err;
+    const found = await deps.executor.find(request.ClientToken);
+    if (!found) throw err;
+    return found;
+  }
 }
 
 /**
@@ -39,7 +56,7 @@ export async function runDiagnostics(deps: ServiceDeps, proposal: Proposal): Pro
       continue;
     }
     try {
-      const executionId = await deps.executor.start(request);
+      const executionId = await startOrFind(deps, request);
       const execution = await pollUntilTerminal(deps.executor, executionId, {
         sleep: deps.sleep,
         initialMs: deps.pollIntervalMs?.initial ?? 1000,

@@ -11,6 +11,7 @@ import { recordAlert } from './ingest-alerts.js';
 import { CONTROLS_AUDIT } from './kill-switch.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
 import { recordProposalCreated } from './proposal-records.js';
+import { startOrFind } from './run-diagnostics.js';
 
 /** At most this many targets get a proposal in one run; the discovery documents list the oldest first. */
 export const MAX_TARGETS = 50;
@@ -116,7 +117,7 @@ async function targetsOf(deps: ServiceDeps, runbook: Runbook, at: string): Promi
     return { ok: false };
   }
   try {
-    const executionId = await deps.executor.start(request);
+    const executionId = await startOrFind(deps, request);
     const execution = await pollUntilTerminal(deps.executor, executionId, { sleep: deps.sleep, initialMs: deps.pollIntervalMs?.initial ?? 1000, maxMs: deps.pollIntervalMs?.max ?? 15_000, timeoutMs: 10 * 60_000 });
     if (!isSuccessStatus(execution.status)) throw new Error(`discovery ${executionId} ended ${execution.status}${execution.failureMessage ? `: ${execution.failureMessage}` : ''}`);
     const listed = execution.outputs[output] ?? [];

@@ -5,8 +5,15 @@ import type { Browser, Page } from 'playwright-core';
 import { startFakeOidc } from '../fakes/fake-oidc.js';
 import type { FakeOidc } from '../fakes/fake-oidc.js';
 import { systemPeer } from '../fakes/system-peer.js';
-import { SECRETS, startHarness } from './harness.js';
+import { startBot } from '../../src/main.js';
+import type { RunningBot } from '../../src/main.js';
+import { createDynamoStores } from '../../src/adapters/stores/index.js';
+import { compareStreamPositions, streamEventId } from '../../src/core/audit-event-id.js';
+import { SECRETS, TEST_DELIVERY, localBotEnv, startHarness } from './harness.js';
 import type { Harness } from './harness.js';
+import { ecsAlert } from './delivery-helpers.js';
+import { startSharedStore } from './shared-store.js';
+import type { SharedStore } from './shared-store.js';
 
 const fixture = async (name: string) => JSON.parse(await readFile(`test/fixtures/alertmanager/${name}`, 'utf8')) as unknown;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -114,8 +121,8 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
   it('shows each new audit step live', async () => {
     await h.postAlert('/alerts/alertmanager', await fixture('sg-firing.json'));
     await h.settle();
-    await expect.poll(() => page.textContent('#events')).toContain('INC-3  incident.opened');
-    await expect.poll(rows).toHaveLength(3);
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-3  incident.opened');
+    await expect.poll(rows, { timeout: 10_000 }).toHaveLength(3);
   });
 
   it('reconnects by itself when the bot restarts, sending Last-Event-ID, and goes on streaming', { timeout: 40_000 }, async () => {
@@ -123,13 +130,81 @@ describe.skipIf(!haveChromium)('the operator console in a real browser (Debian c
     await h.restart();
     await expect.poll(() => streamRequests.length, { timeout: 15_000 }).toBeGreaterThan(before);
     await expect.poll(() => page.textContent('#stream-state'), { timeout: 15_000 }).toBe('live');
-    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+$/);
+    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^(INC-\d+|CONTROLS):\d+@\d{4}-\d\d-\d\dT[\d:.]+Z$/);
     await h.postAlert('/alerts/alertmanager', { ...((await fixture('ecs-firing.json')) as object), groupKey: '{}:{alertname="AfterRestart"}' });
     await h.settle();
-    await expect.poll(() => page.textContent('#events')).toContain('INC-4  incident.opened');
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-4  incident.opened');
   });
 
   it('ran under the CSP without a violation or a script error', () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium)('the console on one of two replicas sharing a store', () => {
+  let store: SharedStore;
+  let h: Harness;
+  let other: RunningBot;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  const streamRequests: Record<string, string>[] = [];
+
+  beforeAll(async () => {
+    store = await startSharedStore();
+    h = await startHarness({ DRY_RUN: 'true', ...store.env });
+    other = await startBot({
+      env: { ...localBotEnv(h.dataDir, h.slack.url, h.ssm.endpoint), ...store.env, DRY_RUN: 'true', LOG_LEVEL: 'silent', ...SECRETS },
+      awsCredentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      scheduler: false,
+      delivery: TEST_DELIVERY,
+      shutdownGraceMs: 500,
+    });
+    browser = await launch();
+    page = await browser.newPage();
+    errors = watchErrors(page);
+    page.on('request', (req) => {
+      if (req.url().endsWith('/api/events')) streamRequests.push(req.headers());
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await other?.close();
+    await h?.close();
+    await store?.close();
+  });
+
+  const postTo = (bot: RunningBot, payload: unknown) =>
+    fetch(`${bot.url}/alerts/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRETS.ALERT_WEBHOOK_TOKEN}` }, body: JSON.stringify(payload) });
+  /** The ids the page lists, oldest first (it puts the newest on top). */
+  const shownIds = async () => (await page.locator('#events li[data-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''))).reverse();
+  /** Every record in the store, in stream order, as ids. */
+  const storedIds = async () => (await createDynamoStores({ doc: store.doc, prefix: 'chatops-' }).audit.query({ n: 1000 })).sort(compareStreamPositions).map((r) => streamEventId(r));
+
+  it('shows a record the other replica wrote', async () => {
+    await page.goto(`${h.bot.url}/console`);
+    await page.fill('#token', SECRETS.OPERATOR_TOKEN);
+    await page.click('#connect');
+    await expect.poll(() => page.textContent('#stream-state')).toBe('live');
+    expect((await postTo(other, ecsAlert('cart'))).status).toBe(200);
+    await other.settle();
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-1  incident.opened');
+    await expect.poll(shownIds, { timeout: 10_000 }).toEqual(await storedIds());
+  });
+
+  it('resumes after its replica restarts with every record the other wrote meanwhile, each once, in order', { timeout: 60_000 }, async () => {
+    const before = streamRequests.length;
+    const restarting = h.restart();
+    expect((await postTo(other, ecsAlert('search'))).status).toBe(200);
+    await other.settle();
+    await restarting;
+    await expect.poll(() => streamRequests.length, { timeout: 20_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.textContent('#stream-state'), { timeout: 20_000 }).toBe('live');
+    expect(streamRequests.at(-1)?.['last-event-id']).toMatch(/^INC-1:\d+@/);
+    expect((await postTo(other, ecsAlert('checkout'))).status).toBe(200);
+    await other.settle();
+    await expect.poll(() => page.textContent('#events'), { timeout: 10_000 }).toContain('INC-3  incident.opened');
+    await expect.poll(shownIds, { timeout: 10_000 }).toEqual(await storedIds());
     expect(errors).toEqual([]);
   });
 });

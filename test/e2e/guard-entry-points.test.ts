@@ -266,9 +266,9 @@ function filesMatching(all: [string, string][], pattern: RegExp): string[] {
 describe('the guard chain cannot be bypassed (source scan)', () => {
   it('calls executor.start only from the guarded executor service and the read-only diagnostics', async () => {
     const all = await sources();
-    // run-diagnostics starts the runbooks' CollectDiagnostics documents, and scheduled-runs their
-    // target discovery documents, which only read (runbooks:lint refuses one that changes state).
-    const READ_ONLY = ['src/services/run-diagnostics.ts', 'src/services/scheduled-runs.ts'];
+    // run-diagnostics starts the runbooks' CollectDiagnostics documents, and (for scheduled-runs)
+    // their target discovery documents, which only read (runbooks:lint refuses one that changes state).
+    const READ_ONLY = ['src/services/run-diagnostics.ts'];
     const GUARDED = ['src/services/execute-proposal.ts'];
     expect(filesMatching(all, /executor\s*\??\.\s*start\s*\(|\.start\s*\(\s*request\s*,\s*\{\s*beforeAttempt/)).toEqual([...GUARDED, ...READ_ONLY].sort());
     expect(filesMatching(all, /StartAutomationExecutionCommand/), 'only the SSM adapter builds the SDK command').toEqual(['src/adapters/executors/ssm-executor.ts']);

@@ -88,8 +88,12 @@ export const TEST_DELIVERY: NonNullable<StartOptions['delivery']> = {
   pollMs: 200,
 };
 
-export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}): Promise<Harness> {
-  const slack = await startFakeSlackApi();
+/**
+ * A bot on its own embedded store, with a fake Slack and a fake SSM. `fakes.slack`: one the caller
+ * started (Slack's own pacing enforced, say) and closes itself.
+ */
+export async function startHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}, fakes: { slack?: FakeSlack } = {}): Promise<Harness> {
+  const slack = fakes.slack ?? (await startFakeSlackApi());
   const ssm = await startFakeSsm();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'chatops-e2e-'));
   const logs: string[] = [];
@@ -179,7 +183,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Pa
     },
     async close() {
       await bot.close();
-      await slack.close();
+      if (!fakes.slack) await slack.close();
       await ssm.close();
       await rm(dataDir, { recursive: true, force: true });
     },

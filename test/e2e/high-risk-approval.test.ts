@@ -80,7 +80,7 @@ describe('a high-risk runbook proposed by an alert', () => {
     expect(await approve(h, proposal.id, USERS.emergency)).toMatch(/^Approved sg-revoke-open-ssh on sg:sg-0123456789abcdef0; it is running now/);
     expect(await approve(h, proposal.id, USERS.sre)).toMatch(/^Nothing to do: .* is already (running|succeeded)/);
     expect(startsOf(h)).toHaveLength(1);
-    expect(startsOf(h)[0]?.input).toEqual({ DocumentName: ACTION, Parameters: { GroupId: ['sg-0123456789abcdef0'] }, ClientToken: proposal.id });
+    expect(startsOf(h)[0]?.input).toEqual({ DocumentName: ACTION, Parameters: { GroupId: ['sg-0123456789abcdef0'] }, ClientToken: proposal.id, Tags: [{ Key: `chatops:${proposal.id}`, Value: 'chatops-bot' }] });
     expect(await audit(h, 'kind=action.started')).toMatchObject([{ operator: USERS.emergency, authority: 'EMERGENCY_OVERRIDE' }]);
     expect((await audit(h, 'kind=approval.granted')).map((r) => r.operator)).toEqual([USERS.sre, USERS.emergency]);
     expect(await highRiskProposal(h)).toMatchObject({ status: 'succeeded' });

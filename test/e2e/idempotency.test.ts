@@ -88,6 +88,18 @@ describe('Approve clicked twice', () => {
     expect(await audit(h, 'incident=INC-1&kind=action.started')).toHaveLength(1);
   });
 
+  it('eighteen times at once by the same person: one execution, and each click that found nothing to do is audited', async () => {
+    const proposal = await pendingProposal(h);
+    const answers = await Promise.all(Array.from({ length: 18 }, () => h.click('approve_proposal', proposal.id, USERS.operator)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    await h.settle();
+    expect(actionExecutions(h)).toHaveLength(1);
+    expect(await audit(h, 'incident=INC-1&kind=approval.granted')).toHaveLength(1);
+    const refused = await audit(h, 'incident=INC-1&kind=approval.refused');
+    expect(refused).toHaveLength(17);
+    expect(new Set(refused.map((r) => r.details?.code))).toEqual(new Set(['NOT_PENDING']));
+  });
+
   it('by two allowed people at the same moment starts exactly one execution and records one approval', async () => {
     const proposal = await pendingProposal(h);
     await Promise.all([h.click('approve_proposal', proposal.id, USERS.operator), h.click('approve_proposal', proposal.id, USERS.sre)]);
@@ -184,5 +196,21 @@ describe('two bot replicas on one store', () => {
     expect(await audit(a, 'incident=INC-1&kind=action.started')).toHaveLength(1);
     const verify = await a.api<{ intact: boolean }>('/api/audit/verify?incident=INC-1');
     expect(verify.intact).toBe(true);
+  });
+
+  it('number the incidents of groups both receive at once without gaps: a replica that loses a group keeps its id for the next', async () => {
+    const ecs = await fixture('ecs-firing.json') as { groupKey: string; alerts: { fingerprint: string; labels: Record<string, string> }[] };
+    for (let i = 0; i < 10; i++) {
+      const body = structuredClone(ecs);
+      body.groupKey = `{}:{alertname="ECSServiceTasksBelowDesired",service="svc-${i}"}`;
+      body.alerts[0]!.fingerprint = `svc-${i}`;
+      body.alerts[0]!.labels.service = `svc-${i}`;
+      const answers = await Promise.all([a.postAlert('/alerts/alertmanager', body), b.postAlert('/alerts/alertmanager', body)]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    }
+    await Promise.all([a.settle(), b.settle()]);
+    const ids = (await a.api<IncidentList>('/api/incidents')).incidents.map((i) => Number(i.id.slice(4))).sort((x, y) => x - y);
+    // INC-1 is the test above's; the ten groups take the next ten numbers, none skipped.
+    expect(ids).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
   });
 });

@@ -44,7 +44,7 @@ describe('a low-risk runbook with DRY_RUN=false', () => {
     expect(proposal).toMatchObject({ status: 'succeeded', approvalsRequired: 0, approvals: [], plan: { runbookId: 'ecs-force-new-deployment', risk: 'low' } });
     const starts = h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === 'ChatOps-ECSForceNewDeployment');
     expect(starts).toHaveLength(1);
-    expect(starts[0]?.input).toEqual(ecsRequest(proposal.id));
+    expect(starts[0]?.input).toEqual({ ...ecsRequest(proposal.id), Tags: [{ Key: `chatops:${proposal.id}`, Value: 'chatops-bot' }] });
     expect(h.slack.callsTo('response_url')).toHaveLength(0);
   });
 

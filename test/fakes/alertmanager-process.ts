@@ -26,6 +26,13 @@ export interface AlertmanagerOptions {
   groupInterval?: string;
   repeatInterval?: string;
   readyTimeoutMs?: number;
+  /** Labels that make a group (Alertmanager's group_by); default: alertname. */
+  groupBy?: string[];
+  /**
+   * Instead of the webhook: Alertmanager's own Slack receiver (slack_configs), posting to an
+   * incoming-webhook URL (`apiUrl`) for `channel`: the baseline a ChatOps bot is compared with.
+   */
+  slack?: { apiUrl: string; channel: string };
 }
 
 /** A postable alert of Alertmanager's API v2 (`POST /api/v2/alerts`). */
@@ -91,15 +98,18 @@ function alertmanagerConfig(options: AlertmanagerOptions): unknown {
   const webhook: Record<string, unknown> = { url: options.webhookUrl, send_resolved: true };
   // `authorization` (Prometheus common HTTP config) is what 0.25 supports; `bearer_token` is its deprecated spelling.
   if (options.token) webhook.http_config = { authorization: { type: 'Bearer', credentials: options.token } };
+  const receiver = options.slack
+    ? { name: 'chatops-bot', slack_configs: [{ api_url: options.slack.apiUrl, channel: options.slack.channel, send_resolved: true }] }
+    : { name: 'chatops-bot', webhook_configs: [webhook] };
   return {
     route: {
       receiver: 'chatops-bot',
-      group_by: ['alertname'],
+      group_by: options.groupBy ?? ['alertname'],
       group_wait: options.groupWait ?? '1s',
       group_interval: options.groupInterval ?? '1s',
       repeat_interval: options.repeatInterval ?? '1h',
     },
-    receivers: [{ name: 'chatops-bot', webhook_configs: [webhook] }],
+    receivers: [receiver],
   };
 }
 

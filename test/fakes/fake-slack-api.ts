@@ -295,12 +295,35 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     for (const listener of listeners) listener();
   }
 
+  /**
+   * An incoming webhook (`/services/<team>/<bot>/<secret>`), as Alertmanager's Slack receiver posts
+   * to: JSON with `channel`, `text` and `attachments`. Paced like chat.postMessage in its channel;
+   * answered `ok` as text, or 429 with Retry-After. Recorded as method `incoming-webhook`.
+   */
+  async function onIncomingWebhook(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = JSON.parse(await text(req)) as Record<string, unknown>;
+    const channel = String(body.channel ?? '#incoming-webhook');
+    const limited = paced('chat.postMessage', channel);
+    if (limited) {
+      calls.push({ method: 'incoming-webhook', args: body, at: Date.now(), status: 429, ok: false });
+      res.writeHead(429, { 'content-type': 'text/plain', ...limited.headers }).end('rate_limited');
+    } else {
+      lastPost.set(channel, Date.now());
+      const ts = nextTs();
+      messages.set(ts, { channel, ts, text: body.text as string | undefined, blocks: body.attachments });
+      calls.push({ method: 'incoming-webhook', args: body, at: Date.now(), status: 200, ok: true });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    }
+    for (const listener of listeners) listener();
+  }
+
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
     const uploadMatch = /^\/upload\/(F\d+)$/.exec(pathname);
     if (uploadMatch) return onUpload(uploadMatch[1]!, req, res);
     const respondMatch = /^\/respond\/(\d+)$/.exec(pathname);
     if (respondMatch) return onResponseUrl(respondMatch[1]!, req, res);
+    if (pathname.startsWith('/services/')) return onIncomingWebhook(req, res);
     const match = /^\/api\/([A-Za-z0-9._]+)$/.exec(pathname);
     if (!match) {
       res.writeHead(404).end();
@@ -332,6 +355,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
 
   return {
     url: `http://127.0.0.1:${port}/api/`,
+    /** An incoming-webhook URL on this fake (for Alertmanager's own Slack receiver). */
+    incomingWebhookUrl: `http://127.0.0.1:${port}/services/T000FAKE/B000HOOK/fakesecret`,
     calls,
     socketMode,
     callsTo: (method: string) => calls.filter((c) => c.method === method),

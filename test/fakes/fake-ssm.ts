@@ -32,6 +32,7 @@ export interface FakeSsmExecution {
   /** Get calls answered for this execution, which drives the scripted progression. */
   gets: number;
   startedAt: Date;
+  tags: { Key: string; Value: string }[];
 }
 
 export interface FakeSsmScript {
@@ -45,6 +46,10 @@ export interface FakeSsmScript {
    * InternalServerError / ServiceUnavailable and 400 otherwise, as AWS answers them.
    */
   failNext(op: string, times: number, errorType: string, httpStatus?: number): void;
+  /** The next `times` calls of `op` (for `documentName` only, if given) are carried out, but answered with HTTP 500: the answer is lost. */
+  loseAnswers(op: string, times: number, documentName?: string): void;
+  /** The next `times` calls of `op` (for `documentName` only, if given) are never answered (not carried out either). */
+  hang(op: string, times: number, documentName?: string): void;
 }
 
 export interface FakeSsm {
@@ -81,6 +86,9 @@ export async function startFakeSsm(): Promise<FakeSsm> {
   const outputs = new Map<string, Record<string, string[]>>();
   const failureMessages = new Map<string, string>();
   const failures = new Map<string, Array<{ type: string; httpStatus: number }>>();
+  const lost = new Map<string, number>();
+  const hangs = new Map<string, number>();
+  const held: ServerResponse[] = [];
 
   const script: FakeSsmScript = {
     setStatuses: (documentName, list) => {
@@ -95,6 +103,20 @@ export async function startFakeSsm(): Promise<FakeSsm> {
       for (let i = 0; i < times; i++) queue.push({ type, httpStatus: status });
       failures.set(op, queue);
     },
+    loseAnswers: (op, times, documentName) => void lost.set(scriptKey(op, documentName), (lost.get(scriptKey(op, documentName)) ?? 0) + times),
+    hang: (op, times, documentName) => void hangs.set(scriptKey(op, documentName), (hangs.get(scriptKey(op, documentName)) ?? 0) + times),
+  };
+  const scriptKey = (op: string, documentName?: string) => (documentName ? `${op}#${documentName}` : op);
+  /** Takes one scripted turn for this call: one for its document first, else one for any document. */
+  const take = (counts: Map<string, number>, op: string, input: Record<string, unknown>) => {
+    for (const key of [scriptKey(op, typeof input.DocumentName === 'string' ? input.DocumentName : undefined), op]) {
+      const n = counts.get(key) ?? 0;
+      if (n > 0) {
+        counts.set(key, n - 1);
+        return true;
+      }
+    }
+    return false;
   };
 
   function find(id: unknown): FakeSsmExecution {
@@ -129,6 +151,7 @@ export async function startFakeSsm(): Promise<FakeSsm> {
         status: 'Pending',
         gets: 0,
         startedAt: new Date(),
+        tags: (input.Tags ?? []) as { Key: string; Value: string }[],
       };
       executions.push(execution);
       return { AutomationExecutionId: execution.executionId };
@@ -156,6 +179,22 @@ export async function startFakeSsm(): Promise<FakeSsm> {
             FailureMessage: failureMessages.get(execution.documentName) ?? `Step fails when it is executing. ${execution.documentName} ended ${execution.status}.`,
           }),
         },
+      };
+    },
+
+    DescribeAutomationExecutions(input) {
+      // Only the filters the bot uses: by tag key, and by execution id.
+      const filters = (input.Filters ?? []) as { Key: string; Values: string[] }[];
+      const matching = executions.filter((e) =>
+        filters.every((f) => (f.Key === 'TagKey' ? e.tags.some((t) => f.Values.includes(t.Key)) : f.Key === 'ExecutionId' ? f.Values.includes(e.executionId) : true)),
+      );
+      return {
+        AutomationExecutionMetadataList: matching.map((e) => ({
+          AutomationExecutionId: e.executionId,
+          DocumentName: e.documentName,
+          AutomationExecutionStatus: e.status,
+          ExecutionStartTime: e.startedAt.getTime() / 1000,
+        })),
       };
     },
 
@@ -191,8 +230,14 @@ export async function startFakeSsm(): Promise<FakeSsm> {
     if (scripted) {
       return reply(res, scripted.httpStatus, { __type: scripted.type, message: `Scripted ${scripted.type} for ${target}` });
     }
+    if (take(hangs, target, input)) {
+      held.push(res);
+      return;
+    }
     try {
-      reply(res, 200, operation(input));
+      const output = operation(input);
+      if (take(lost, target, input)) return reply(res, 500, { __type: 'InternalServerError', message: `Scripted lost answer for ${target}` });
+      reply(res, 200, output);
     } catch (error) {
       if (!(error instanceof SsmFault)) throw error;
       reply(res, error.httpStatus, { __type: error.type, message: error.message });
@@ -216,6 +261,7 @@ export async function startFakeSsm(): Promise<FakeSsm> {
     close: () =>
       new Promise<void>((resolve, reject) => {
         // The SDK keeps connections alive; without this, close() would wait for them to idle out.
+        for (const res of held.splice(0)) res.destroy();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

@@ -35,10 +35,12 @@ afterEach(async () => {
 });
 
 describe('SSM executor', () => {
-  it('starts the automation with the document, parameters and ClientToken exactly as given', async () => {
+  it('starts the automation with the document, parameters and ClientToken exactly as given, tagged so it can be found again', async () => {
     const executionId = await executor.start(request);
 
-    expect(fake.callsTo('StartAutomationExecution')).toEqual([{ target: 'StartAutomationExecution', input: request }]);
+    expect(fake.callsTo('StartAutomationExecution')).toEqual([{ target: 'StartAutomationExecution', input: { ...request, Tags: [{ Key: `chatops:${request.ClientToken}`, Value: 'chatops-bot' }] } }]);
+    expect(await executor.find(request.ClientToken)).toBe(executionId);
+    expect(await executor.find('00000000-0000-5000-8000-000000000000')).toBeUndefined();
     expect(fake.executions).toHaveLength(1);
     expect(fake.executions[0]).toMatchObject({
       executionId,

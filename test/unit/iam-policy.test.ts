@@ -61,6 +61,9 @@ const SAR: Record<string, ResourceType[]> = {
   'ssm:StartAutomationExecution': [opt(ARN.automationDefinition), req(ARN.automationExecution), req(ARN.document)],
   'ssm:GetAutomationExecution': [req(ARN.automationExecution)],
   'ssm:StopAutomationExecution': [req(ARN.automationExecution)],
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+  'ssm:DescribeAutomationExecutions': [],
+  'ssm:AddTagsToResource': [opt(ARN.automationExecution)],
   'iam:PassRole': [req(ARN.role)],
   'dynamodb:GetItem': [req(ARN.table)],
   'dynamodb:BatchGetItem': [req(ARN.table)],

@@ -95,7 +95,9 @@ export function createDeliveryDriver(options: DeliveryDriverOptions) {
 
   async function readFeed(sinceMs: number): Promise<void> {
     const started = clock.now().getTime();
-    const keys = await options.audit.feed(new Date(sinceMs).toISOString());
+    // Never further back than a first look would go: a feed read is one query per hour it spans.
+    const from = Math.max(sinceMs, started - FIRST_LOOKBACK_MS);
+    const keys = await options.audit.feed(new Date(from).toISOString());
     for (const key of keys) pass(key.incidentId, key.seq);
     lastPoll = started;
   }
@@ -134,7 +136,11 @@ export function createDeliveryDriver(options: DeliveryDriverOptions) {
       lastRenew = now;
       if (held && !holding) {
         holding = true;
-        await takeOver();
+        // A take-over the store interrupted is started over on the next tick, from the watermark.
+        await takeOver().catch((err: unknown) => {
+          holding = false;
+          throw err;
+        });
       } else if (!held && holding) {
         holding = false;
         log.info({ deliverer: options.name }, 'another replica delivers now');

@@ -20,8 +20,10 @@ const TRANSIENT_NAMES = new Set([
   'ServiceUnavailableException',
   'RequestTimeout',
   'RequestTimeoutException',
-  // Raised by the SDK's HTTP handler when a request or connection times out.
+  // Raised by the SDK's HTTP handler when a request or connection times out, and when a call is
+  // aborted for taking too long (see withCallTimeout): no answer, which may come another time.
   'TimeoutError',
+  'AbortError',
 ]);
 
 const TRANSIENT_NETWORK_CODES = new Set([

@@ -1,5 +1,13 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { SSMClientConfig } from '@aws-sdk/client-ssm';
+import { withCallTimeout } from '../aws/call-timeout.js';
+
+/**
+ * How long one SSM call may take. A start or a poll that gets no answer is aborted and counts as a
+ * transient failure: the executor retries it (a start safely, by its ClientToken) and a poll that
+ * keeps failing is recorded and resumed, instead of leaving a proposal `running` with nothing said.
+ */
+export const SSM_CALL_TIMEOUT_MS = 10_000;
 
 export interface SsmClientOptions {
   /** Defaults to the SDK's own lookup (AWS_REGION, profile). */
@@ -11,6 +19,8 @@ export interface SsmClientOptions {
   endpoint?: string;
   /** Defaults to the SDK's provider chain (env, profile, instance or task role). */
   credentials?: SSMClientConfig['credentials'];
+  /** Per call; defaults to SSM_CALL_TIMEOUT_MS. */
+  callTimeoutMs?: number;
 }
 
 /**
@@ -23,5 +33,5 @@ export function createSsmClient(options: SsmClientOptions = {}): SSMClient {
   if (options.region !== undefined) config.region = options.region;
   if (options.endpoint !== undefined) config.endpoint = options.endpoint;
   if (options.credentials !== undefined) config.credentials = options.credentials;
-  return new SSMClient(config);
+  return withCallTimeout(new SSMClient(config), options.callTimeoutMs ?? SSM_CALL_TIMEOUT_MS);
 }

@@ -1,4 +1,5 @@
 import {
+  DescribeAutomationExecutionsCommand,
   GetAutomationExecutionCommand,
   StartAutomationExecutionCommand,
   StopAutomationExecutionCommand,
@@ -11,6 +12,13 @@ import { awsErrorName, isTransientAwsError } from './aws-errors.js';
 import { RetryError, withRetries } from './retry.js';
 
 export { AutomationError } from './automation-error.js';
+
+/**
+ * The tag every execution the bot starts carries, its key naming the ClientToken (SSM lists
+ * executions by tag key, not by ClientToken): DescribeAutomationExecutions finds a start whose
+ * answer was lost.
+ */
+export const clientTokenTag = (clientToken: string) => `chatops:${clientToken}`;
 
 export interface SsmExecutorOptions {
   /** Built with `maxAttempts: 1` (see `createSsmClient`): retries happen here, not in the SDK. */
@@ -67,7 +75,7 @@ export function createSsmExecutor(options: SsmExecutorOptions): AutomationExecut
       // `beforeAttempt` runs before every attempt, retries included: the guards' last word.
       const output = await call('StartAutomationExecution', { documentName: DocumentName, clientToken: ClientToken }, async () => {
         await startOptions?.beforeAttempt?.();
-        return client.send(new StartAutomationExecutionCommand({ DocumentName, Parameters, ClientToken }));
+        return client.send(new StartAutomationExecutionCommand({ DocumentName, Parameters, ClientToken, Tags: [{ Key: clientTokenTag(ClientToken), Value: 'chatops-bot' }] }));
       });
       if (!output.AutomationExecutionId) {
         throw new AutomationError({
@@ -101,6 +109,13 @@ export function createSsmExecutor(options: SsmExecutorOptions): AutomationExecut
       };
       if (execution.FailureMessage) result.failureMessage = execution.FailureMessage;
       return result;
+    },
+
+    async find(clientToken) {
+      const output = await call('DescribeAutomationExecutions', { clientToken }, () =>
+        client.send(new DescribeAutomationExecutionsCommand({ Filters: [{ Key: 'TagKey', Values: [clientTokenTag(clientToken)] }], MaxResults: 5 })),
+      );
+      return output.AutomationExecutionMetadataList?.[0]?.AutomationExecutionId;
     },
 
     async stop(executionId) {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ServiceDeps } from '../../services/deps.js';
+import type { AuditStreamHub } from '../../services/audit-stream-hub.js';
 import type { AuditStore, ControlStore } from '../../services/ports.js';
 import { ConflictError, StoreUnavailableError } from '../../services/ports.js';
 import { recordApiRateLimited } from '../../services/record-api-rate-limited.js';
@@ -17,6 +18,8 @@ import { authenticateOperator } from './operator-auth.js';
 import type { OperatorVariables } from './operator-auth.js';
 import { ALERT_MAX_BODY_BYTES, alertRoutes } from './routes/alerts.js';
 import type { CloudWatchIngest } from './routes/cloudwatch-alerts.js';
+import { auditEventsRoutes } from './routes/audit-events.js';
+import type { AuditEventsTuning } from './routes/audit-events.js';
 import { consoleRoutes } from './routes/console.js';
 import { killSwitchApiRoutes } from './routes/kill-switch-api.js';
 import { operatorApiRoutes } from './routes/operator-api.js';
@@ -47,6 +50,8 @@ export interface HttpAppOptions {
   /** SNS signature checks and subscription confirmation for `POST /alerts/cloudwatch`. */
   cloudwatch?: CloudWatchIngest;
   remoteAddress: RemoteAddress;
+  /** The live audit stream of this replica, and the limits of `/api/events`. */
+  auditStream: { hub: AuditStreamHub; tuning?: AuditEventsTuning };
   /** Aborted at shutdown: live streams end so the listener can close. */
   shutdown?: AbortSignal;
 }
@@ -116,7 +121,18 @@ export function createHttpApp(options: HttpAppOptions): Hono<{ Variables: Operat
     }),
   );
   app.use('/api/*', apiRateLimit({ perMinute: operator.ratePerMinute, now: () => deps.clock.now().getTime(), onBurst: (client, path) => recordApiRateLimited(deps, client, path, operator.ratePerMinute) }));
-  app.route('/api', operatorApiRoutes(deps, options.audit, options.shutdown));
+  app.route('/api', operatorApiRoutes(deps, options.audit));
+  app.route(
+    '/api',
+    auditEventsRoutes({
+      hub: options.auditStream.hub,
+      audit: options.audit,
+      clock: deps.clock,
+      log,
+      ...(options.shutdown ? { shutdown: options.shutdown } : {}),
+      ...(options.auditStream.tuning ? { tuning: options.auditStream.tuning } : {}),
+    }),
+  );
   app.route('/api', killSwitchApiRoutes(deps));
   app.route('/console', consoleRoutes({ log, ...(operator.oidc ? { oidc: operator.oidc } : {}) }));
 

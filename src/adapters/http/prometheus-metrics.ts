@@ -16,13 +16,15 @@ export interface PrometheusMetricsOptions {
   cooldowns?: () => Promise<{ runbook: string; target: string; remainingSeconds: number }[]>;
   /** Engaged kill switches, read from the store at each scrape (so every replica shows every switch). */
   killSwitches?: () => Promise<KillSwitch[]>;
+  /** Subscribers of /api/events connected to this replica. */
+  eventStreamSubscribers?: () => number;
   /** Milliseconds since the epoch, for the last-alert heartbeat. */
   now?: () => number;
 }
 
 /** A registry per bot instance (not prom-client's global), so tests can run several bots. */
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): Metrics & { registry: Registry } {
-  const { defaultMetrics = true, pagerQueueDepth, slackQueueDepth, delivering, incidentsByState, cooldowns, killSwitches } = options;
+  const { defaultMetrics = true, pagerQueueDepth, slackQueueDepth, delivering, incidentsByState, cooldowns, killSwitches, eventStreamSubscribers } = options;
   const now = options.now ?? Date.now;
   const registry = new Registry();
   if (defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'chatops_' });
@@ -89,6 +91,17 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       },
     });
   }
+  const streamDrops = new Counter({ name: 'chatops_event_stream_dropped_total', help: 'Subscribers of /api/events dropped because they read more slowly than records arrived (their buffer filled)', registers: [registry] });
+  if (eventStreamSubscribers) {
+    new Gauge({
+      name: 'chatops_event_stream_subscribers',
+      help: 'Subscribers of /api/events connected to this replica',
+      registers: [registry],
+      collect() {
+        this.set(eventStreamSubscribers());
+      },
+    });
+  }
   if (incidentsByState) {
     new Gauge({
       name: 'chatops_incidents',
@@ -139,5 +152,6 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     escalation: (what, outcome) => escalations.inc({ what, outcome }),
     slackCall: (method, outcome) => slackCalls.inc({ method, outcome }),
     deliveryFailed: (to, what) => (to === 'slack' ? slackFailures : pagerFailures).inc({ what }),
+    eventStreamDropped: () => streamDrops.inc(),
   };
 }

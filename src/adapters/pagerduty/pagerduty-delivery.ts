@@ -49,6 +49,20 @@ interface Entry {
   since?: number;
 }
 
+/** Production defaults: PagerDuty asks senders to back off for minutes on 429, and to retry 5xx. */
+export const PAGERDUTY_GIVE_UP_AFTER_MS = 60 * 60_000;
+export const PAGERDUTY_BACKOFF = { baseMs: 1000, maxMs: 5 * 60_000, rateLimitedMs: 30_000 };
+
+/**
+ * How long to wait before the next try of an event PagerDuty did not take: at least its
+ * Retry-After; after a 429 from `rateLimitedMs`, otherwise from `baseMs`, doubling with each try up
+ * to `maxMs`.
+ */
+export function pagerDutyRetryDelay(result: { rateLimited: boolean; retryAfterMs?: number }, attempts: number, backoff: typeof PAGERDUTY_BACKOFF): number {
+  const from = result.rateLimited ? backoff.rateLimitedMs : backoff.baseMs;
+  return Math.max(result.retryAfterMs ?? 0, Math.min(backoff.maxMs, from * 2 ** (attempts - 1)));
+}
+
 const CLIENT = 'chatops-bot';
 const SUMMARY_LIMIT = 1024;
 const CONCURRENCY = 8;
@@ -76,8 +90,8 @@ function eventFor(record: AuditRecord, state: PageState): { action: PageAction; 
 export function createPagerDutyDelivery(options: PagerDutyDeliveryOptions): DeliverySink & { idle(): Promise<void>; backlog(): number } {
   const { clock, metrics } = options;
   const log = options.log.child({ component: 'pagerduty-delivery' });
-  const giveUpAfterMs = options.giveUpAfterMs ?? 60 * 60_000;
-  const backoff = options.backoff ?? { baseMs: 1000, maxMs: 5 * 60_000, rateLimitedMs: 30_000 };
+  const giveUpAfterMs = options.giveUpAfterMs ?? PAGERDUTY_GIVE_UP_AFTER_MS;
+  const backoff = options.backoff ?? PAGERDUTY_BACKOFF;
   const perMinute = options.eventsPerMinute ?? 100;
   const entries = new Map<string, Entry>();
   const sent: number[] = [];
@@ -244,9 +258,7 @@ export function createPagerDutyDelivery(options: PagerDutyDeliveryOptions): Deli
     }
     const waited = now() - Date.parse(state.firstAttemptAt);
     if (result.retry && waited < giveUpAfterMs) {
-      const delay = result.rateLimited
-        ? Math.max(result.retryAfterMs ?? 0, Math.min(backoff.maxMs, backoff.rateLimitedMs * 2 ** (state.attempts - 1)))
-        : Math.max(result.retryAfterMs ?? 0, Math.min(backoff.maxMs, backoff.baseMs * 2 ** (state.attempts - 1)));
+      const delay = pagerDutyRetryDelay(result, state.attempts, backoff);
       entry.retryAt = now() + delay;
       entry.dirty = true;
       log.warn({ incidentId: entry.id, action: event.action, attempts: state.attempts, retryInMs: delay, error: result.error }, 'PagerDuty did not take the event; trying again');

@@ -5,7 +5,7 @@ import type { AuditKey, AuditQuery, AuditStore } from '../../services/ports.js';
 import { ConflictError, systemClock } from '../../services/ports.js';
 import { storeCall } from './dynamo-client.js';
 import { matchesAuditQuery, resultSize } from './audit-query.js';
-import { queryAll, scanAll } from './paginate.js';
+import { batchGetAll, queryAll, scanAll } from './paginate.js';
 import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
@@ -232,6 +232,14 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
       const keys: AuditKey[] = [];
       for (let t = Math.floor(from / HOUR_MS) * HOUR_MS; t <= until; t += HOUR_MS) keys.push(...(await hourKeys(new Date(t).toISOString().slice(0, 13), since)));
       return keys.sort(byTimestampThenSeq);
+    },
+
+    async byKeys(keys) {
+      // BatchGetItem refuses a request that names one key twice.
+      const unique = new Map(keys.map((k) => [`${k.incidentId}:${k.seq}`, { incidentId: k.incidentId, seq: k.seq }]));
+      const items = await batchGetAll(doc, TableName, [...unique.values()]);
+      const found = new Map(items.map((item) => [`${String(item.incidentId)}:${Number(item.seq)}`, fromItem(item)]));
+      return keys.map((k) => found.get(`${k.incidentId}:${k.seq}`)).filter((r): r is AuditRecord => r !== undefined);
     },
   };
 }

@@ -82,10 +82,19 @@ export function createDynamoIncidentStore({ doc, prefix, clock = systemClock }: 
     cache.delete(id);
   };
 
+  // Ids allocated and not used (a lost claim): handed out again before the counter moves on.
+  const spareIds: string[] = [];
+
   return {
     remember: (incident) => remember(incident),
 
+    releaseId(id) {
+      spareIds.push(id);
+    },
+
     async nextId() {
+      const spare = spareIds.shift();
+      if (spare) return spare;
       const out = await storeCall(
         doc.send(
           new UpdateCommand({

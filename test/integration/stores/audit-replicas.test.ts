@@ -32,4 +32,20 @@ describe('audit trail written by two replicas', () => {
     expect(new Set(chain.map((r) => r.stepKey)).size).toBe(30);
     expect(verifyChain(chain)).toEqual({ intact: true, records: 30 });
   });
+
+  it('writes each step once when both replicas take the same steps at the same moment, round after round', async () => {
+    const { prefix } = await dynamo.freshStores();
+    const a = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    const b = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    for (let round = 0; round < 50; round++) {
+      // The same step on both (a webhook delivered to both replicas), and a step of each one's own.
+      const results = await Promise.all([a.append(entry(`same-${round}`)), b.append(entry(`same-${round}`)), a.append(entry(`a-${round}`)), b.append(entry(`b-${round}`))]);
+      expect(results.slice(0, 2).filter((r) => r.created), `round ${round}: the shared step written once`).toHaveLength(1);
+      expect(results[0]?.record.seq).toBe(results[1]?.record.seq);
+    }
+    const chain = await a.chain('INC-7');
+    expect(chain).toHaveLength(150);
+    expect(new Set(chain.map((r) => r.stepKey)).size).toBe(150);
+    expect(verifyChain(chain)).toEqual({ intact: true, records: 150 });
+  });
 });

@@ -184,6 +184,21 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
         expect(verifyChain(chain).intact).toBe(true);
       });
 
+      it('reads records by key in the order asked, leaving out keys with no record', async () => {
+        const { audit } = await backend.freshStores();
+        const a = await audit.append(anEntry('INC-1', 'a'));
+        const b = await audit.append(anEntry('INC-2', 'b'));
+        const c = await audit.append(anEntry('INC-1', 'c', { details: { note: 'x'.repeat(1000) } }));
+        const keys = [c, a, b].map(({ record }) => ({ incidentId: record.incidentId, seq: record.seq }));
+        expect(await audit.byKeys([...keys, { incidentId: 'INC-1', seq: 99 }, keys[0]!])).toEqual([c.record, a.record, b.record, c.record]);
+        expect(await audit.byKeys([])).toEqual([]);
+        // More keys than one BatchGetItem takes.
+        const many = await Promise.all(Array.from({ length: 130 }, (_, i) => audit.append(anEntry(`INC-${100 + i}`, 'x'))));
+        const read = await audit.byKeys(many.map(({ record }) => record));
+        expect(read.map((r) => r.incidentId)).toEqual(many.map(({ record }) => record.incidentId));
+        expect(verifyChain([read[0]!])).toEqual({ intact: true, records: 1 });
+      });
+
       it('keeps one intact chain under 50 concurrent appends', async () => {
         const { audit } = await backend.freshStores();
         const results = await Promise.all(Array.from({ length: 50 }, (_, i) => audit.append(anEntry('INC-1', `step-${i}`))));

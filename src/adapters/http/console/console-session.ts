@@ -72,9 +72,21 @@ async function loadIdentity() {
 
 /**
  * The live stream over fetch (EventSource cannot send a bearer token). It reconnects by itself with
- * a growing pause, sending Last-Event-ID so a server that keeps history can replay what was missed.
+ * a growing pause, sending Last-Event-ID so the bot (any replica) replays what was missed. Ids are
+ * <incident>:<seq>@<time>: the furthest one in stream order is kept, so a record the bot found late
+ * does not move the resume point back, and ids already shown are not shown twice.
  */
-const stream = { lastEventId: '', attempt: 0, controller: null, timer: null };
+const stream = { lastEventId: '', attempt: 0, controller: null, timer: null, seen: new Set(), endReason: '' };
+function streamOrder(id) {
+  const m = /^([^@]+):(\d+)@(.+)$/.exec(id);
+  return m ? [m[3], m[1], Number(m[2])] : null;
+}
+function isFurther(id, than) {
+  const a = streamOrder(id), b = streamOrder(than);
+  if (!a || !b) return true;
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
+}
 function connectStream() {
   clearTimeout(stream.timer);
   if (stream.controller) stream.controller.abort();
@@ -83,10 +95,13 @@ function connectStream() {
   const headers = { accept: 'text/event-stream' };
   if (stream.lastEventId) headers['last-event-id'] = stream.lastEventId;
   setState('stream-state', stream.attempt ? 'reconnecting…' : 'connecting…', false);
+  stream.endReason = '';
   api('/api/events', { headers: headers, signal: controller.signal })
     .then(async (res) => {
       if (res.status === 401) { setState('stream-state', 'not signed in', true); return 'stop'; }
-      if (!res.ok || !res.body) throw new Error('answered ' + res.status);
+      // An id the bot does not take (a bot older or newer than this page): resume from now instead.
+      if (res.status === 400) stream.lastEventId = '';
+      if (!res.ok || !res.body) throw new Error('answered ' + res.status + ' ' + ((await res.json().catch(() => ({}))).error || ''));
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
       for (;;) {
@@ -96,7 +111,7 @@ function connectStream() {
         let i;
         while ((i = buf.indexOf('\n\n')) >= 0) { onStreamChunk(buf.slice(0, i)); buf = buf.slice(i + 2); }
       }
-      return 'ended';
+      return stream.endReason || 'ended';
     })
     .catch((err) => (controller.signal.aborted ? 'stop' : 'failed: ' + err.message))
     .then((outcome) => {
@@ -117,8 +132,16 @@ function onStreamChunk(chunk) {
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (field === 'event') event = value; else if (field === 'data') data += (data ? '\n' : '') + value; else if (field === 'id') id = value;
   }
-  if (id !== null) stream.lastEventId = id;
   if (event === 'ready') { stream.attempt = 0; setState('stream-state', 'live', false); }
-  if (event === 'audit' && data) onAuditRecord(JSON.parse(data));
+  if (event === 'gap' || event === 'dropped' || event === 'closing') {
+    const reason = JSON.parse(data || '{}').reason || event;
+    if (event === 'gap') onStreamNotice('not replayed: ' + reason); else stream.endReason = event + ': ' + reason;
+  }
+  if (event !== 'audit' || !data || id === null) return;
+  if (!stream.lastEventId || isFurther(id, stream.lastEventId)) stream.lastEventId = id;
+  if (stream.seen.has(id)) return;
+  stream.seen.add(id);
+  if (stream.seen.size > 2000) stream.seen.delete(stream.seen.values().next().value);
+  onAuditRecord(JSON.parse(data), id);
 }
 `;

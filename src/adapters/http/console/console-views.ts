@@ -61,10 +61,15 @@ function refreshSoon(what, id) {
   }, 1000);
 }
 
-function onAuditRecord(r) {
-  const line = r.timestamp + '  ' + r.incidentId + '  ' + r.kind + '  ' + r.outcome + '  ' + (r.runbook || '') + ' ' + (r.targetResource || '');
-  $('events').prepend(el('li', {}, [line]));
+function showStreamLine(attrs, line) {
+  $('events').prepend(el('li', attrs, [line]));
   while ($('events').children.length > 200) $('events').lastChild.remove();
+}
+function onStreamNotice(text) { showStreamLine({ class: 'bad' }, text); }
+
+function onAuditRecord(r, id) {
+  const line = r.timestamp + '  ' + r.incidentId + '  ' + r.kind + '  ' + r.outcome + '  ' + (r.runbook || '') + ' ' + (r.targetResource || '');
+  showStreamLine({ 'data-id': id }, line);
   if (r.incidentId === 'CONTROLS') refreshSoon('switches'); else refreshSoon('incidents');
   if (r.incidentId === currentIncident()) refreshSoon('incident', r.incidentId);
 }

@@ -1,8 +1,6 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { verifyChain } from '../../../core/audit.js';
-import type { AuditRecord } from '../../../core/audit.js';
 import { searchAudit } from '../../../services/audit-search.js';
 import type { ServiceDeps } from '../../../services/deps.js';
 import type { AuditStore } from '../../../services/ports.js';
@@ -37,8 +35,8 @@ const incidentQuery = z
 
 const badQuery = (error: z.ZodError) => badInput(error, 'query');
 
-/** `/api/*`: incidents with their timeline, the audit trail, its verification and the live stream. */
-export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore, shutdown?: AbortSignal): Hono<{ Variables: OperatorVariables }> {
+/** `/api/*`: incidents with their timeline, the audit trail and its verification. */
+export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore): Hono<{ Variables: OperatorVariables }> {
   const app = new Hono<{ Variables: OperatorVariables }>();
 
   app.get('/me', (c) => {
@@ -83,39 +81,6 @@ export function operatorApiRoutes(deps: ServiceDeps, audit: AuditStore, shutdown
     if (chain.length === 0) return c.json({ error: `no audit records for ${incident}` }, 404);
     return c.json({ incident, ...verifyChain(chain) });
   });
-
-  app.get('/events', (c) =>
-    streamSSE(c, async (stream) => {
-      const queue: AuditRecord[] = [];
-      let wake: (() => void) | undefined;
-      const unsubscribe = deps.audit.subscribe((record) => {
-        queue.push(record);
-        wake?.();
-      });
-      // At shutdown every stream ends, so the listener can close; the console reconnects elsewhere.
-      const stop = () => wake?.();
-      shutdown?.addEventListener('abort', stop);
-      stream.onAbort(unsubscribe);
-      await stream.writeSSE({ event: 'ready', data: '{}' });
-      while (!stream.aborted && !shutdown?.aborted) {
-        const next = queue.shift();
-        if (next) {
-          await stream.writeSSE({ event: 'audit', id: `${next.incidentId}:${next.seq}`, data: JSON.stringify(next) });
-          continue;
-        }
-        // Wait for a record, or send a comment every 15 s so proxies keep the stream open.
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 15_000).unref();
-        });
-        wake = undefined;
-        if (queue.length === 0 && !stream.aborted && !shutdown?.aborted) await stream.write(': keep-alive\n\n');
-      }
-      if (shutdown?.aborted && !stream.aborted) await stream.writeSSE({ event: 'closing', data: JSON.stringify({ reason: 'the bot is shutting down; reconnect' }) });
-      shutdown?.removeEventListener('abort', stop);
-      unsubscribe();
-    }),
-  );
 
   return app;
 }

@@ -17,6 +17,8 @@ export function proposalStatusText(p: Proposal): string {
       return ':white_check_mark: succeeded';
     case 'failed':
       return `:x: failed${p.lastError ? `: ${escapeMrkdwn(p.lastError)}` : ''}`;
+    case 'skipped':
+      return `:fast_forward: skipped${p.reason ? `: ${escapeMrkdwn(p.reason)}` : ' (not eligible)'}`;
     case 'dry_run':
       return ':memo: dry run recorded (DRY_RUN=true, nothing was executed)';
     case 'rejected':

@@ -56,6 +56,8 @@ function headline(r: AuditRecord): string {
       return `${rb}${target}: execution is *${escapeMrkdwn(String(d.status ?? ''))}*`;
     case 'action.succeeded':
       return `${rb}${target} *succeeded* (execution \`${e(r.executionId)}\`)`;
+    case 'action.skipped':
+      return `${rb}${target} *skipped*, nothing changed: ${escapeMrkdwn(String(d.reason ?? 'not eligible'))}`;
     case 'action.failed':
       return `${rb}${target} *failed*: ${escapeMrkdwn(String(d.error ?? d.executionStatus ?? 'unknown error'))}`;
     case 'proposal.withdrawn':
