@@ -64,8 +64,8 @@ export interface StartOptions {
   delivery?: DeliveryTuning;
   /** The live stream's poll, hold-back and buffer limits (tests shorten them). */
   eventStream?: AuditStreamHubTuning & AuditEventsTuning;
-  /** false: do not start the cron scheduler (tests run jobs directly). */
-  scheduler?: boolean;
+  /** false: do not start the cron scheduler (tests run jobs directly); `skip`: start every job but these. */
+  scheduler?: boolean | { skip: readonly string[] };
   /** Per-call time limits of the store and of SSM, and how long a guard may take to decide (tests shorten them). */
   timeouts?: { storeMs?: number; ssmMs?: number; guardMs?: number };
   /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
@@ -292,7 +292,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs, (key, work) => tasks.run(key, work));
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(
+          { ...deps, snapshots: snapshotSink(config, options) },
+          stores.leases,
+          typeof options.scheduler === 'object' ? jobs.filter((j) => !(options.scheduler as { skip: readonly string[] }).skip.includes(j.id)) : jobs,
+          (key, work) => tasks.run(key, work),
+        );
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {

@@ -208,16 +208,29 @@ async function openNew(
  * One `alert.received` record per alert: what it did, and, when the record is the alert's only
  * store (`whole`: the fast path), the alert itself (bounded), for the incident item to fold in.
  */
-async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[], whole: boolean): Promise<void> {
+async function auditAlerts(
+  deps: Deps,
+  incident: Incident,
+  alerts: readonly Alert[],
+  effects: readonly Effect[],
+  clipped: readonly (readonly string[])[],
+  whole: boolean,
+  /** Steps this call recorded already, in an attempt that then lost the race for the incident. */
+  done: Set<string> = new Set(),
+): Promise<void> {
   for (const [i, alert] of alerts.entries()) {
     const effect = effects[i] as Effect;
     // A redelivery of what the incident already holds: its record was written the first time.
     if (effect === 'ignored' || effect === 'unchanged') continue;
+    const stepKey = `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`;
+    // Alert records carry no marker (see the audit store): a retry after a lost race must not write them again.
+    if (done.has(`${incident.id}\u0000${stepKey}`)) continue;
+    done.add(`${incident.id}\u0000${stepKey}`);
     const cut = clipped[i] ?? [];
     const { created } = await deps.audit.append({
       incidentId: incident.id,
       kind: 'alert.received',
-      stepKey: `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`,
+      stepKey,
       trigger: alert.source,
       outcome: 'SUCCESS',
       operator: 'automated',
@@ -247,7 +260,8 @@ export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise
     if (joined.effects.some((e) => e !== 'unchanged')) deps.incidents.remember(joined.incident);
     return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
   }
-  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false), joined.unclaimed);
+  const done = new Set<string>();
+  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false, done), joined.unclaimed);
   if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
   // A reopening or a resolution is complete before the answer (no click may run a proposal of a
   // resolved incident); an opening is recorded by incident processing, right after.
