@@ -15,6 +15,7 @@ import { loadCatalogue, CatalogueError } from './config/load-catalogue.js';
 import { createDocumentClient, createDynamoStores, ensureTables, startEmbeddedDynamo } from './adapters/stores/index.js';
 import { createSsmClient } from './adapters/executors/ssm-client.js';
 import { createSsmExecutor } from './adapters/executors/ssm-executor.js';
+import { createPrometheusClient } from './adapters/prometheus/prometheus-client.js';
 import { createSlackWebClient } from './adapters/slack/web-client.js';
 import { createSlackApp } from './adapters/slack/slack-app.js';
 import { createUsergroupDirectory } from './adapters/slack/usergroup-directory.js';
@@ -40,6 +41,9 @@ import { createFolderSnapshotSink } from './adapters/snapshots/folder-sink.js';
 import { createS3SnapshotSink, createSnapshotS3Client } from './adapters/snapshots/s3-sink.js';
 import type { SnapshotSink } from './services/snapshot.js';
 import { startDelivery } from './app/delivery.js';
+import { startCatalogueReload } from './app/catalogue.js';
+import type { ReloadOutcome, ReloadTrigger } from './services/catalogue-reload.js';
+import type { Catalogue } from './config/load-catalogue.js';
 import type { DeliveryTuning } from './app/delivery.js';
 import { startAuditStream } from './app/audit-stream.js';
 import type { AuditStreamHubTuning } from './services/audit-stream-hub.js';
@@ -60,8 +64,8 @@ export interface StartOptions {
   delivery?: DeliveryTuning;
   /** The live stream's poll, hold-back and buffer limits (tests shorten them). */
   eventStream?: AuditStreamHubTuning & AuditEventsTuning;
-  /** false: do not start the cron scheduler (tests run jobs directly). */
-  scheduler?: boolean;
+  /** false: do not start the cron scheduler (tests run jobs directly); `skip`: start every job but these. */
+  scheduler?: boolean | { skip: readonly string[] };
   /** Per-call time limits of the store and of SSM, and how long a guard may take to decide (tests shorten them). */
   timeouts?: { storeMs?: number; ssmMs?: number; guardMs?: number };
   /** How long close() lets in-flight work finish before it stops what is left (default 10 s). */
@@ -72,6 +76,8 @@ export interface StartOptions {
   fetch?: FetchLike;
   /** How long a token naming an unknown OIDC key waits before the keys are fetched again (default 30 s). */
   oidcJwksCooldownMs?: number;
+  /** Watching RUNBOOKS_DIR and POLICY_FILE: false turns it off; `pollMs` is the backup poll (default 5 s). */
+  catalogueWatch?: false | { pollMs?: number };
 }
 
 export interface RunningBot {
@@ -87,6 +93,8 @@ export interface RunningBot {
   backlog(): { tasks: number; slack: number; pagerduty: number };
   /** Whether this replica is the one delivering to Slack and PagerDuty now. */
   delivering(): boolean;
+  /** Reads RUNBOOKS_DIR and POLICY_FILE again and puts a valid change in force (what SIGHUP does). */
+  reloadCatalogue(trigger?: ReloadTrigger): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -100,10 +108,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const catalogue = await loadCatalogue(config.RUNBOOKS_DIR, config.POLICY_FILE);
-  const authorityNames = Object.keys(catalogue.policy.authorities);
-  if (!authorityNames.includes(config.OPERATOR_TOKEN_AUTHORITY)) {
-    throw new ConfigError(`invalid configuration: OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${authorityNames.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`);
-  }
+  const authorityProblem = (c: Catalogue) => {
+    const names = Object.keys(c.policy.authorities);
+    return names.includes(config.OPERATOR_TOKEN_AUTHORITY) ? undefined : `OPERATOR_TOKEN_AUTHORITY: expected an authority of ${config.POLICY_FILE} (${names.join(', ')}), got ${config.OPERATOR_TOKEN_AUTHORITY}`;
+  };
+  const startProblem = authorityProblem(catalogue);
+  if (startProblem) throw new ConfigError(`invalid configuration: ${startProblem}`);
 
   const embedded = config.STORE === 'embedded' ? await startEmbeddedDynamo({ dataDir: config.DATA_DIR }) : undefined;
   const doc = embedded
@@ -172,10 +182,12 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     sleep,
     ...(config.SLACK_INCIDENT_CHANNEL ? { defaultChannel: config.SLACK_INCIDENT_CHANNEL } : {}),
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+    ...(config.PROMETHEUS_URL ? { prometheus: createPrometheusClient({ url: config.PROMETHEUS_URL, ...(config.PROMETHEUS_BEARER_TOKEN ? { bearerToken: config.PROMETHEUS_BEARER_TOKEN } : {}) }) } : {}),
     ...(options.timeouts?.guardMs ? { guardTimeoutMs: options.timeouts.guardMs } : {}),
   };
   coordinator.bind(deps);
   const auditLog = deps.audit;
+  const catalogueReload = startCatalogueReload({ config, deps, log, validate: authorityProblem, ...(options.catalogueWatch !== undefined ? { watch: options.catalogueWatch } : {}) });
   const delivery = startDelivery({
     config,
     stores,
@@ -198,7 +210,8 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
 
   let slack: ReturnType<typeof createSlackApp> | undefined;
   if (config.SLACK_BOT_TOKEN && webClient) {
-    const policyGroups = Object.values(catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
+    // Read at each lookup: a reloaded policy may name other groups.
+    const policyGroups = () => Object.values(deps.catalogue.policy.authorities).flatMap((a) => a.slack_usergroups);
     const client = webClient;
     slack = createSlackApp({
       botToken: config.SLACK_BOT_TOKEN,
@@ -271,13 +284,20 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     (err: unknown) => log.error({ err }, 'Slack Socket Mode could not connect; buttons and commands are unavailable until it does'),
   ) : undefined;
   const missing = describeMissing(config);
+  const queried = catalogue.runbooks.filter((rb) => rb.verify || rb.diagnostics.some((d) => d.promql)).length;
+  if (!config.PROMETHEUS_URL && queried > 0) missing.push(`PROMETHEUS_URL unset: the PromQL diagnostics and verify checks of ${queried} runbook(s) are recorded as skipped`);
   if (missing.length > 0) log.warn(`not configured: ${missing.join('; ')}`);
 
   // A store that is down at start-up must not stop the listener: /readyz says so, ingestion
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs, (key, work) => tasks.run(key, work));
+  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(
+          { ...deps, snapshots: snapshotSink(config, options) },
+          stores.leases,
+          typeof options.scheduler === 'object' ? jobs.filter((j) => !(options.scheduler as { skip: readonly string[] }).skip.includes(j.id)) : jobs,
+          (key, work) => tasks.run(key, work),
+        );
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {
@@ -297,8 +317,10 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
     ...(socketMode ? { socketMode } : {}),
     backlog: () => ({ tasks: coordinator.pending() + tasks.pending(), ...delivery.backlog() }),
     delivering: () => delivery.delivering(),
+    reloadCatalogue: (trigger = 'manual') => catalogueReload.reload(trigger),
     async close() {
       stopScheduler();
+      catalogueReload.close();
       // Stop taking clicks and commands first, then let in-flight work finish.
       if (socketMode) await slack?.app.stop().catch((err: unknown) => log.warn({ err }, 'Socket Mode did not stop cleanly'));
       const graceMs = options.shutdownGraceMs ?? 10_000;
@@ -366,6 +388,11 @@ async function main(): Promise<void> {
     bot.log.info({ signal }, 'shutting down: finishing in-flight work');
     void bot.close().then(() => process.exit(0));
   };
+  // SIGHUP re-reads the runbooks and the policy (they are also watched); it never stops the bot.
+  process.on('SIGHUP', () => {
+    bot.log.info('SIGHUP: reloading the runbook catalogue');
+    void bot.reloadCatalogue('sighup').catch((err: unknown) => bot.log.error({ err }, 'catalogue reload failed'));
+  });
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

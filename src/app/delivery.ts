@@ -7,6 +7,7 @@ import { createDeliveryDriver } from '../adapters/delivery/delivery-driver.js';
 import type { DeliveryDriver } from '../adapters/delivery/delivery-driver.js';
 import { createSlackApi } from '../adapters/slack/delivery/slack-api.js';
 import { createSlackDelivery } from '../adapters/slack/delivery/slack-delivery.js';
+import { renderPromqlChart } from '../adapters/charts/promql-chart.js';
 import type { PacerOptions } from '../adapters/slack/delivery/pacer.js';
 import { createEventsClient } from '../adapters/pagerduty/events-client.js';
 import { createPagerDutyDelivery } from '../adapters/pagerduty/pagerduty-delivery.js';
@@ -95,6 +96,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
         ...(tuning.slackPacing ? { pacing: tuning.slackPacing } : {}),
         ...(tuning.slackBackoff ? { backoff: tuning.slackBackoff } : {}),
         ...(tuning.slackUpdateSettleMs !== undefined ? { updateSettleMs: tuning.slackUpdateSettleMs } : {}),
+        renderChart: renderPromqlChart,
       })
     : undefined;
   const pagerduty = options.config.PAGERDUTY_ROUTING_KEY

@@ -2,7 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadCatalogue, CatalogueError } from '../config/load-catalogue.js';
-import { checkSsmDocument } from '../core/runbooks/ssm-document-rules.js';
+import { checkSsmDocument, stateChange } from '../core/runbooks/ssm-document-rules.js';
+import { documentsOf } from '../core/runbooks/schema.js';
+import type { NamedDocument } from '../core/runbooks/schema.js';
 
 /**
  * `npm run runbooks:lint`: validates every runbook and the policy (the same checks as start-up),
@@ -12,11 +14,13 @@ import { checkSsmDocument } from '../core/runbooks/ssm-document-rules.js';
 async function lint(runbooksDir: string, policyFile: string): Promise<string[]> {
   const problems: string[] = [];
   let documents: string[] = [];
+  const readOnly: (NamedDocument & { runbook: string })[] = [];
   try {
     const catalogue = await loadCatalogue(runbooksDir, policyFile);
     for (const rb of catalogue.runbooks) {
-      const steps = [rb.action.ssm, ...rb.diagnostics.map((d) => d.ssm), ...(rb.rollback?.ssm ? [rb.rollback.ssm] : [])];
-      documents.push(...steps.map((s) => s.document));
+      const named = documentsOf(rb);
+      documents.push(...named.map((s) => s.document));
+      readOnly.push(...named.filter((d) => d.role === 'diagnostics' || d.role === 'targets').map((d) => ({ ...d, runbook: rb.id })));
     }
     console.log(`${catalogue.runbooks.length} runbooks and the policy are valid`);
   } catch (err) {
@@ -30,8 +34,17 @@ async function lint(runbooksDir: string, policyFile: string): Promise<string[]> 
   for (const name of [...present].sort()) {
     const file = path.join(ssmDir, `${name}.yaml`);
     try {
-      const violations = checkSsmDocument(name, parseYaml(await readFile(file, 'utf8')));
+      const doc: unknown = parseYaml(await readFile(file, 'utf8'));
+      const violations = checkSsmDocument(name, doc);
       problems.push(...violations.map((v) => `${file}: ${v}`));
+      // Diagnostics run before anyone approved anything, and target discovery on a timer: they only read.
+      const steps = (doc as { mainSteps?: unknown }).mainSteps;
+      for (const use of readOnly.filter((d) => d.document === name)) {
+        for (const step of Array.isArray(steps) ? (steps as { name?: unknown; action?: unknown; inputs?: unknown }[]) : []) {
+          const change = stateChange(step);
+          if (change) problems.push(`${file}: runbook ${use.runbook} runs it as ${use.role === 'targets' ? 'target discovery' : 'diagnostics'}, but step ${String(step.name)} changes state (${change})`);
+        }
+      }
     } catch (err) {
       problems.push(`${file}: ${(err as Error).message.split('\n')[0]}`);
     }

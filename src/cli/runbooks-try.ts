@@ -56,8 +56,10 @@ function render(tried: TriedAlert[]): string[] {
       lines.push(`      risk         ${plan.risk}${plan.reversible ? ', reversible' : ', not reversible'}; action type ${plan.actionType}; service ${plan.service}`);
       lines.push(`      approvals    ${result.approvals === 0 ? 'none: runs by itself' : `${result.approvals} from ${result.approvers.join(' or ')}`}`);
       for (const d of plan.diagnostics) lines.push(`      diagnostics  ${step(d)}`);
+      for (const q of plan.queries ?? []) lines.push(`      promql       ${q.title}: ${q.query}${q.rangeMs !== undefined ? ` over ${duration(q.rangeMs)} every ${duration(q.stepMs)}` : ' (instant)'}${q.problem ? ` — not sent: ${q.problem}` : ''}`);
       lines.push(`      action       ${step(plan.action)}`);
       if (plan.rollback) lines.push(`      rollback     ${plan.rollback.step ? `${step(plan.rollback.step)} — ` : ''}${plan.rollback.description}`);
+      if (plan.verify) lines.push(`      verify       ${plan.verify.query} ${plan.verify.expect} within ${duration(plan.verify.withinMs)}${plan.verify.problem ? ` — cannot be checked: ${plan.verify.problem}` : ''}`);
       lines.push(`      cooldown     ${duration(plan.cooldownMs)}`);
       lines.push(`      plan digest  ${plan.digest}`);
     }

@@ -5,6 +5,7 @@ import type { ZodError } from 'zod';
 import type { Runbook } from '../core/runbooks/schema.js';
 import { runbookSchema } from '../core/runbooks/schema.js';
 import { templateErrors } from '../core/runbooks/template.js';
+import { promqlTemplateErrors } from '../core/runbooks/promql-template.js';
 import type { Policy } from '../core/policy/schema.js';
 import { policySchema } from '../core/policy/schema.js';
 
@@ -40,7 +41,14 @@ function runbookTemplateProblems(file: string, rb: Runbook): string[] {
     ['target', rb.target],
     ...Object.entries(rb.parameters).map(([name, p]) => [`parameters.${name}.from`, p.from] as [string, string]),
   ];
-  return templates.flatMap(([field, t]) => templateErrors(t).map((e) => `${file}: ${field}: ${e}`));
+  const queries: [string, string][] = [
+    ...rb.diagnostics.flatMap((d, i) => (d.promql ? [[`diagnostics.${i}.promql.query`, d.promql.query] as [string, string]] : [])),
+    ...(rb.verify ? [['verify.promql', rb.verify.promql] as [string, string]] : []),
+  ];
+  return [
+    ...templates.flatMap(([field, t]) => templateErrors(t).map((e) => `${file}: ${field}: ${e}`)),
+    ...queries.flatMap(([field, t]) => promqlTemplateErrors(t).map((e) => `${file}: ${field}: ${e}`)),
+  ];
 }
 
 /**

@@ -62,7 +62,12 @@ export const configSchema = z
     PAGERDUTY_API_TOKEN: z.string().min(8).optional(),
     PAGERDUTY_EVENTS_URL: z.string().url().default('https://events.pagerduty.com'),
     PAGERDUTY_API_URL: z.string().url().default('https://api.pagerduty.com'),
-    PROMETHEUS_URL: optionalUrl,
+    PROMETHEUS_URL: z
+      .string()
+      .url('expected the Prometheus base URL, such as http://prometheus.monitoring:9090 (the bot calls <url>/api/v1/query)')
+      .refine((v) => !URL.canParse(v) || ['http:', 'https:'].includes(new URL(v).protocol), 'expected an http:// or https:// URL, such as http://prometheus.monitoring:9090')
+      .optional(),
+    PROMETHEUS_BEARER_TOKEN: z.string().min(8, 'expected the bearer token Prometheus (or the proxy in front of it) accepts, at least 8 characters').optional(),
     SNAPSHOT_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name').optional(),
     SNAPSHOT_S3_PREFIX: z.string().max(512).default('chatops-snapshots/'),
     AWS_ENDPOINT_URL_S3: optionalUrl,
@@ -70,6 +75,7 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE) ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'is required with OIDC_ISSUER: the audience (aud) the bot accepts tokens for' });
+    if (c.PROMETHEUS_BEARER_TOKEN && !c.PROMETHEUS_URL) ctx.addIssue({ code: 'custom', path: ['PROMETHEUS_URL'], message: 'is required with PROMETHEUS_BEARER_TOKEN: the Prometheus the token is for' });
     if (!c.OIDC_ISSUER && (c.OIDC_AUDIENCE || c.OIDC_CLIENT_ID)) ctx.addIssue({ code: 'custom', path: ['OIDC_ISSUER'], message: 'is required when OIDC_AUDIENCE or OIDC_CLIENT_ID is set' });
     const slackOn = Boolean(c.SLACK_BOT_TOKEN || c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN);
     if (!slackOn) return;
@@ -84,4 +90,4 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 
 /** Names of variables whose values must never be logged or shown. */
-export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'ALERT_WEBHOOK_TOKEN', 'OPERATOR_TOKEN', 'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_API_TOKEN'] as const;
+export const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'ALERT_WEBHOOK_TOKEN', 'OPERATOR_TOKEN', 'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_API_TOKEN', 'PROMETHEUS_BEARER_TOKEN'] as const;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 
 /** Where an alert came from. Runbooks may match on it. */
-export type AlertSource = 'alertmanager' | 'cloudwatch' | 'eventbridge' | 'generic';
+/** `schedule`: a scheduled runbook's run (its own incident per run); no webhook sends it. */
+export type AlertSource = 'alertmanager' | 'cloudwatch' | 'eventbridge' | 'generic' | 'schedule';
 
-export const ALERT_SOURCES: readonly AlertSource[] = ['alertmanager', 'cloudwatch', 'eventbridge', 'generic'];
+export const ALERT_SOURCES: readonly AlertSource[] = ['alertmanager', 'cloudwatch', 'eventbridge', 'generic', 'schedule'];
 export type AlertStatus = 'firing' | 'resolved';
 
 /**
@@ -107,6 +108,9 @@ export function boundAlert(alert: Alert): { alert: Alert; clipped: string[] } {
  * own proposal and is never matched against the catalogue.
  */
 export const MANUAL_PREFIX = 'manual:';
+
+/** The same for a scheduled runbook's run: it carries its own proposals, one per target. */
+export const SCHEDULE_PREFIX = 'schedule:';
 
 const severityOrder = ['critical', 'error', 'high', 'warning', 'medium', 'info', 'low', 'none'];
 

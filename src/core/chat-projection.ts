@@ -12,7 +12,7 @@ const ROOT_ONLY_KINDS = new Set(['alert.received', 'incident.opened']);
 const DELIVERY_KINDS = new Set(['chat.delivery_failed']);
 
 /** Records of the CONTROLS partition that are announced to the whole channel. */
-const ANNOUNCED_KINDS = new Set(['killswitch.engaged', 'killswitch.released', 'report.weekly', 'report.calibration']);
+const ANNOUNCED_KINDS = new Set(['killswitch.engaged', 'killswitch.released', 'report.weekly', 'report.calibration', 'catalogue.loaded', 'catalogue.rejected']);
 
 /** The proposal a record asks the thread to show with buttons, if any. */
 export function proposalMessageOf(record: AuditRecord): string | undefined {

@@ -16,13 +16,16 @@ export async function advanceProposal(deps: ServiceDeps, proposalId: string): Pr
     await runDiagnostics(deps, proposal);
     const next = proposal.approvalsRequired === 0 ? 'approved' : 'pending_approval';
     const pendingSince = deps.clock.now().toISOString();
-    const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'diagnosing' ? { ...p, status: next, ...(next === 'pending_approval' ? { pendingSince } : {}) } : undefined));
+    const { changed } = await updateProposal(deps, proposalId, (p) => (p.status === 'diagnosing' ? { ...p, status: next, ...(next === 'pending_approval' ? { pendingSince } : {}) } : undefined), proposal);
     if (!changed) return;
     if (next === 'pending_approval') {
       await recordApprovalRequested(deps, proposal, 'proposal');
+      // Waits for a click: nothing more to do here.
+      return;
     }
   }
-  const current = await deps.proposals.get(proposalId);
-  if (current?.status === 'approved' && (await beginExecution(deps, proposalId)).outcome === 'started') deps.workflow.executionStarted(proposalId);
-  else if (current?.status === 'running') deps.workflow.executionStarted(proposalId);
+  // Approved by the write above, or as read (beginExecution reads it again before its own write).
+  const status = proposal.status === 'diagnosing' ? 'approved' : proposal.status;
+  if (status === 'approved' && (await beginExecution(deps, proposalId)).outcome === 'started') deps.workflow.executionStarted(proposalId);
+  else if (status === 'running') deps.workflow.executionStarted(proposalId);
 }

@@ -6,6 +6,7 @@ import type { ServiceDeps } from './deps.js';
 import { runExecution } from './execute-proposal.js';
 import { processIncident } from './process-incident.js';
 import type { Workflow } from './workflow.js';
+import { verifyAction } from './verify-action.js';
 
 /**
  * Incident passes, and proposals being advanced (diagnostics, the decision, the claim of a run), at
@@ -72,6 +73,9 @@ export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
     },
     executionFinished(proposal) {
       void tasks.run(`incident:${proposal.incidentId}`, () => followUpExecution(bound(), proposal.id), { coalesce: `follow-up:${proposal.id}`, limiter: incidents });
+      // A runbook's verify check waits up to its `within` (minutes): a key of its own, unlimited,
+      // so it holds up neither the incident's work nor anyone else's. It does nothing without one.
+      void tasks.run(`verify:${proposal.id}`, () => verifyAction(bound(), proposal.id), { coalesce: 'verify' });
     },
   };
   return {

@@ -4,7 +4,7 @@ import type { AuditLog } from './audit-log.js';
 import type { Metrics } from './metrics.js';
 import type { Pager } from './pager.js';
 import type { Workflow } from './workflow.js';
-import type { AutomationExecutor, Clock, CooldownStore, IncidentStore, KillSwitchStore, ProposalStore, RateLimitStore } from './ports.js';
+import type { AutomationExecutor, Clock, CooldownStore, IncidentStore, KillSwitchStore, PromQueryClient, ProposalStore, RateLimitStore } from './ports.js';
 
 /** Everything a use case needs, passed in one object so tests pass fakes (no singletons). */
 export interface ServiceDeps {
@@ -32,6 +32,8 @@ export interface ServiceDeps {
   sleep: (ms: number) => Promise<void>;
   /** How long a guard may take to decide before it refuses (default GUARD_DECISION_MS). */
   guardTimeoutMs?: number;
+  /** PROMETHEUS_URL: PromQL diagnostics and verify checks; unset, they are recorded as skipped. */
+  prometheus?: PromQueryClient;
   /** Polling of SSM executions: first and longest interval. */
   pollIntervalMs?: { initial: number; max: number };
 }

@@ -5,10 +5,11 @@ import type { ServiceDeps } from './deps.js';
 import { pageSeverity } from './pager.js';
 import { occurrenceKey } from './occurrence-key.js';
 
-export type EscalationReason = 'automation_failed' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'runbook_pages' | 'tracking_lost' | 'manual';
+export type EscalationReason = 'automation_failed' | 'not_verified' | 'guard_blocked' | 'approval_pending' | 'no_runbook' | 'runbook_pages' | 'tracking_lost' | 'manual';
 
 const describeReason: Record<EscalationReason, string> = {
   automation_failed: 'automation failed',
+  not_verified: "the action succeeded but its verify check did not hold in time: the fix may not have worked",
   guard_blocked: 'a guard blocked the remediation',
   approval_pending: 'an approval has waited too long',
   no_runbook: 'no runbook matches this critical alert',
@@ -22,7 +23,6 @@ export function isCritical(incident: Pick<Incident, 'severity'>): boolean {
   return pageSeverity(incident.severity) === 'critical';
 }
 
-/**
 /**
  * Pages the on-call for an incident: one escalation per (incident, round, reason, key), audited and
  * shown in the thread. The record is the page: PagerDuty delivery sends it from the audit trail

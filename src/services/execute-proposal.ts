@@ -73,7 +73,7 @@ export async function beginExecution(deps: ServiceDeps, proposalId: string): Pro
   const request = automationRequest(p);
   const now = deps.clock.now().toISOString();
   if (!verdict.allowed && verdict.guard === 'dry_run') {
-    const { proposal, changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'dry_run', request, finishedAt: now } : undefined));
+    const { proposal, changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'dry_run', request, finishedAt: now } : undefined), p);
     if (!changed || !proposal) return { outcome: 'not_ready', status: proposal?.status ?? 'withdrawn' };
     deps.metrics.action('dry_run', proposal.plan.runbookId);
     await deps.audit.record({ ...auditBase(proposal), kind: 'action.dry_run', stepKey: `dry-run:${proposal.id}`, outcome: 'SKIPPED', details: { request, note: verdict.reason } });
@@ -83,7 +83,7 @@ export async function beginExecution(deps: ServiceDeps, proposalId: string): Pro
     await recordRefusal(deps, p, verdict, 'approved');
     return { outcome: 'refused', guard: verdict.guard, reason: verdict.reason, ...(verdict.retryAfterMs !== undefined ? { retryAfterMs: verdict.retryAfterMs } : {}) };
   }
-  const { changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'running', request, startedAt: now } : undefined));
+  const { changed } = await updateProposal(deps, proposalId, (cur) => (cur.status === 'approved' ? { ...cur, status: 'running', request, startedAt: now } : undefined), p);
   return changed ? { outcome: 'started' } : { outcome: 'not_ready', status: (await deps.proposals.get(proposalId))?.status ?? 'withdrawn' };
 }
 

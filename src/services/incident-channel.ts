@@ -17,4 +17,13 @@ export type Announcement =
   /** `by`: how the operator is shown (a Slack mention the bot wrote, or an API caller's name). */
   | { kind: 'kill_switch'; scope: string; engaged: boolean; by: string; via?: string; reason?: string }
   | { kind: 'weekly_report'; report: WeeklyReport }
-  | { kind: 'calibration'; report: WeeklyReport; calibration: Calibration[] };
+  | { kind: 'calibration'; report: WeeklyReport; calibration: Calibration[] }
+  /** A changed runbook catalogue was put in force (`changed`: versions before and after). */
+  | { kind: 'catalogue_loaded'; trigger: string; runbooks: number; added: CatalogueEntryVersion[]; removed: CatalogueEntryVersion[]; changed: { id: string; from: number; to: number }[]; policyChanged: boolean }
+  /** A changed catalogue was refused whole; the one in force stays. */
+  | { kind: 'catalogue_rejected'; trigger: string; problems: string[]; problemCount: number };
+
+export interface CatalogueEntryVersion {
+  id: string;
+  version: number;
+}

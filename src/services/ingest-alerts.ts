@@ -103,15 +103,16 @@ export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>
  * else (a new group, an opening, a resolution, a reopen, an incident not known here) is undefined:
  * the full path handles it.
  */
-async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | undefined> {
-  if (alerts.length > FAST_PATH_MAX_ALERTS) return undefined;
+async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | { unclaimed: boolean }> {
+  if (alerts.length > FAST_PATH_MAX_ALERTS) return { unclaimed: false };
   const claim = await deps.incidents.getClaim((alerts[0] as Alert).groupKey, { cached: true });
-  if (!claim) return undefined;
+  // Read from the store just now: the full path need not read it again to open the group's incident.
+  if (!claim) return { unclaimed: true };
   const known = await deps.incidents.get(claim.incidentId, { cached: true, maxAgeMs: FRESH_MS });
-  if (!known || known.status === 'resolved') return undefined;
+  if (!known || known.status === 'resolved') return { unclaimed: false };
   const effects: Effect[] = alerts.map(() => 'unchanged');
   const next = applyAll(known, alerts, effects, 0, deps.clock.now());
-  if (effects.some((e) => e === 'resolved' || e === 'reopened')) return undefined;
+  if (effects.some((e) => e === 'resolved' || e === 'reopened')) return { unclaimed: false };
   return { incident: next, effects };
 }
 
@@ -128,14 +129,17 @@ async function storeGroup(
   deps: Deps,
   alerts: readonly Alert[],
   record: (incident: Incident, effects: readonly Effect[]) => Promise<void>,
+  unclaimed: boolean,
 ): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
   const groupKey = (alerts[0] as Alert).groupKey;
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
     const effects: Effect[] = alerts.map(() => 'unchanged');
     const now = deps.clock.now();
     try {
-      // First try the claim this process remembers; a resolved incident means it may be out of date.
-      const claim = await deps.incidents.getClaim(groupKey, { cached: attempt === 0 });
+      // First try the claim this process remembers (or knows absent, `unclaimed`: the store was
+      // read for it just now); a resolved incident means it may be out of date. A lost race
+      // (ConflictError) reads the store again.
+      const claim = attempt === 0 && unclaimed ? undefined : await deps.incidents.getClaim(groupKey, { cached: attempt === 0 });
       if (!claim) {
         // A lone "resolved" for a group we never saw has nothing to resolve.
         if (!alerts.some((a) => a.status === 'firing')) return { incident: undefined, effects: alerts.map(() => 'ignored') };
@@ -204,16 +208,29 @@ async function openNew(
  * One `alert.received` record per alert: what it did, and, when the record is the alert's only
  * store (`whole`: the fast path), the alert itself (bounded), for the incident item to fold in.
  */
-async function auditAlerts(deps: Deps, incident: Incident, alerts: readonly Alert[], effects: readonly Effect[], clipped: readonly (readonly string[])[], whole: boolean): Promise<void> {
+async function auditAlerts(
+  deps: Deps,
+  incident: Incident,
+  alerts: readonly Alert[],
+  effects: readonly Effect[],
+  clipped: readonly (readonly string[])[],
+  whole: boolean,
+  /** Steps this call recorded already, in an attempt that then lost the race for the incident. */
+  done: Set<string> = new Set(),
+): Promise<void> {
   for (const [i, alert] of alerts.entries()) {
     const effect = effects[i] as Effect;
     // A redelivery of what the incident already holds: its record was written the first time.
     if (effect === 'ignored' || effect === 'unchanged') continue;
+    const stepKey = `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`;
+    // Alert records carry no marker (see the audit store): a retry after a lost race must not write them again.
+    if (done.has(`${incident.id}\u0000${stepKey}`)) continue;
+    done.add(`${incident.id}\u0000${stepKey}`);
     const cut = clipped[i] ?? [];
     const { created } = await deps.audit.append({
       incidentId: incident.id,
       kind: 'alert.received',
-      stepKey: `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`,
+      stepKey,
       trigger: alert.source,
       outcome: 'SUCCESS',
       operator: 'automated',
@@ -238,12 +255,13 @@ export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise
   const alerts = bounded.map((b) => b.alert);
   const clipped = bounded.map((b) => b.clipped);
   const joined = await joinKnownIncident(deps, alerts);
-  if (joined) {
+  if ('incident' in joined) {
     await auditAlerts(deps, joined.incident, alerts, joined.effects, clipped, true);
     if (joined.effects.some((e) => e !== 'unchanged')) deps.incidents.remember(joined.incident);
     return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
   }
-  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false));
+  const done = new Set<string>();
+  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false, done), joined.unclaimed);
   if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
   // A reopening or a resolution is complete before the answer (no click may run a proposal of a
   // resolved incident); an opening is recorded by incident processing, right after.

@@ -273,6 +273,22 @@ export interface LeaseStore {
   acquire(key: string, owner: string, until: Date): Promise<boolean>;
 }
 
+/** One series of a PromQL result: its labels and its samples, `[epoch seconds, value]`, oldest first. */
+export interface PromSeries {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+/**
+ * Prometheus' HTTP query API (PROMETHEUS_URL): read-only. Throws with Prometheus' own error
+ * (`bad_data: parse error…`, a timeout, an HTTP status) when a query cannot be answered.
+ */
+export interface PromQueryClient {
+  /** An instant query at Prometheus' "now"; a scalar comes back as one series without labels. */
+  instant(query: string): Promise<PromSeries[]>;
+  range(query: string, range: { start: Date; end: Date; stepSeconds: number }): Promise<PromSeries[]>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -6,7 +6,7 @@ import { approvalsRequired } from '../core/policy/approval.js';
 import { proposalId } from '../core/proposal.js';
 import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
-import { MANUAL_PREFIX } from '../core/alert.js';
+import { MANUAL_PREFIX, SCHEDULE_PREFIX } from '../core/alert.js';
 import { auditLifecycle } from './lifecycle-records.js';
 import { foldRecordedAlerts } from './ingest-alerts.js';
 import { escalate, isCritical } from './escalate.js';
@@ -34,8 +34,8 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
   // One read instead of a conditional create per alert on every pass: an alert storm re-runs this.
   const existing = new Set((await deps.proposals.listByIncident(incident.id)).map((p) => p.id));
   for (const alert of firingAlerts(incident)) {
-    // A /remediate request carries its own proposal; it is not matched against the catalogue.
-    if (alert.fingerprint.startsWith(MANUAL_PREFIX)) continue;
+    // A /remediate request or a scheduled run carries its own proposals; it is not matched against the catalogue.
+    if (alert.fingerprint.startsWith(MANUAL_PREFIX) || alert.fingerprint.startsWith(SCHEDULE_PREFIX)) continue;
     // Kept without labels (the incident grew large): nothing to match a runbook on.
     if (isCompactAlert(alert)) continue;
     const matches = matchingRunbooks(runbooks, { name: alert.name, source: alert.source, labels: alert.labels });

@@ -3,6 +3,7 @@ import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { AutomationFailure } from './ports.js';
 import { isSuccessStatus, pollUntilTerminal } from './poll-execution.js';
+import { runQueries } from './run-queries.js';
 
 /** Output values longer than this are cut in the audit record and the thread. */
 const MAX_OUTPUT_CHARS = 1500;
@@ -12,10 +13,11 @@ function trimOutputs(outputs: Record<string, string[]>): Record<string, string[]
 }
 
 /**
- * Starts a diagnostics document; when the start got no answer that says what happened, SSM is
- * asked for the execution its ClientToken made, which is then followed (none: the start failed).
+ * Starts a read-only document (diagnostics, a scheduled runbook's target discovery); when the start
+ * got no answer that says what happened, SSM is asked for the execution its ClientToken made,
+ * which is then followed (none: the start failed).
  */
-async function startOrFind(deps: Pick<ServiceDeps, 'executor'>, request: Parameters<ServiceDeps['executor']['start']>[0]): Promise<string> {
+export async function startOrFind(deps: Pick<ServiceDeps, 'executor'>, request: Parameters<ServiceDeps['executor']['start']>[0]): Promise<string> {
   try {
     return await deps.executor.start(request);
   } catch (err) {
@@ -27,9 +29,10 @@ async function startOrFind(deps: Pick<ServiceDeps, 'executor'>, request: Paramet
 }
 
 /**
- * Runs the plan's read-only diagnostics documents before anything is proposed, and audits each
- * result (the audit mirror posts it to the thread). A diagnostics failure is reported, not fatal:
- * people still decide on the proposal. Under DRY_RUN nothing is started; the request is recorded.
+ * Runs the plan's read-only diagnostics documents before anything is proposed, then its PromQL
+ * queries, and audits each result (the audit mirror posts it to the thread). A diagnostics failure
+ * is reported, not fatal: people still decide on the proposal. Under DRY_RUN no document is
+ * started (the request is recorded); the PromQL queries still run, since they only read Prometheus.
  */
 export async function runDiagnostics(deps: ServiceDeps, proposal: Proposal): Promise<void> {
   for (const [index, step] of proposal.plan.diagnostics.entries()) {
@@ -72,4 +75,5 @@ export async function runDiagnostics(deps: ServiceDeps, proposal: Proposal): Pro
       await deps.audit.record({ ...base, kind: 'diagnostics.completed', outcome: 'FAILURE', details: { document: step.document, status: 'Error', error: (err as Error).message } });
     }
   }
+  await runQueries(deps, proposal);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/config/load-catalogue.js';
 import { resumeStalledProposals } from '../../src/services/resume-stalled.js';
+import { runScheduledRunbooks } from '../../src/services/scheduled-runs.js';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
@@ -16,6 +17,7 @@ type IncidentList = { incidents: (Incident & { proposals: Proposal[] })[] };
 
 const ECS = { document: 'ChatOps-ECSForceNewDeployment', rollback: 'ChatOps-ECSRollback', service: 'checkout-api' };
 const EC2 = { document: 'ChatOps-EC2StopStartInstance', service: 'ec2' };
+const ROTATION = { document: 'ChatOps-IAMRotateAccessKey', discovery: 'ChatOps-DiscoverNonProdAccessKeys', service: 'iam' };
 
 /** Everything started after `close()` of a harness is torn down here, whatever the test did. */
 const cleanups: (() => Promise<void>)[] = [];
@@ -75,6 +77,8 @@ interface EntryPoint {
   name: string;
   /** The plan's service label, for the `service:<name>` scope. */
   service: string;
+  /** The runbook's action_type, for the `action:<type>` scope (default restart). */
+  actionType?: string;
   /** Drives the entry point; `scope` undefined means no switch engaged (the control run). */
   run(scope: string | undefined): Promise<Outcome>;
 }
@@ -84,6 +88,20 @@ interface EntryPoint {
  * execution services appears, so a new entry point has to be added here, and so be tested.
  */
 const ENTRY_POINTS: EntryPoint[] = [
+  {
+    // The scheduled-runbooks job calls this with its tick: Sunday 01:00 UTC is the rotation's minute.
+    name: 'scheduled run of a low-risk runbook (the scheduled-runbooks job)',
+    service: ROTATION.service,
+    actionType: 'key_rotation',
+    async run(scope) {
+      const h = await harness();
+      h.ssm.script.setOutputs(ROTATION.discovery, { 'CollectDiagnostics.Targets': ['{"user_name":"ci-staging"}'] });
+      if (scope) await engageByCommand(h, scope);
+      await runScheduledRunbooks(h.bot.deps, new Date('2026-11-08T01:00:00Z'));
+      await h.settle();
+      return { h, proposalId: (await proposalFor(h, ROTATION.document)).id, document: ROTATION.document };
+    },
+  },
   {
     name: 'automatic run of a low-risk runbook',
     service: ECS.service,
@@ -202,10 +220,10 @@ const ENTRY_POINTS: EntryPoint[] = [
   },
 ];
 
-const SCOPES: [kind: string, scopeOf: (service: string) => string][] = [
+const SCOPES: [kind: string, scopeOf: (entry: Pick<EntryPoint, 'service' | 'actionType'>) => string][] = [
   ['global', () => 'global'],
-  ['service', (service) => `service:${service}`],
-  ['action type', () => 'action:restart'],
+  ['service', (entry) => `service:${entry.service}`],
+  ['action type', (entry) => `action:${entry.actionType ?? 'restart'}`],
 ];
 
 async function audit(h: Harness, query: string): Promise<AuditRecord[]> {
@@ -214,7 +232,7 @@ async function audit(h: Harness, query: string): Promise<AuditRecord[]> {
 
 describe.each(ENTRY_POINTS)('$name', (entry) => {
   it.each(SCOPES)('starts nothing while the %s kill switch is engaged, and audits the refusal naming the switch', async (_kind, scopeOf) => {
-    const scope = scopeOf(entry.service);
+    const scope = scopeOf(entry);
     const { h, proposalId, document, rejectedStarts = 0 } = await entry.run(scope);
     expect(h.ssm.executions.filter((e) => e.documentName === document), `no ${document} execution`).toEqual([]);
     expect(h.ssm.callsTo('StartAutomationExecution').filter((c) => c.input.DocumentName === document)).toHaveLength(rejectedStarts);
@@ -248,7 +266,8 @@ function filesMatching(all: [string, string][], pattern: RegExp): string[] {
 describe('the guard chain cannot be bypassed (source scan)', () => {
   it('calls executor.start only from the guarded executor service and the read-only diagnostics', async () => {
     const all = await sources();
-    // run-diagnostics starts the runbooks' CollectDiagnostics documents, which only read (checked below).
+    // run-diagnostics starts the runbooks' CollectDiagnostics documents, and (for scheduled-runs)
+    // their target discovery documents, which only read (runbooks:lint refuses one that changes state).
     const READ_ONLY = ['src/services/run-diagnostics.ts'];
     const GUARDED = ['src/services/execute-proposal.ts'];
     expect(filesMatching(all, /executor\s*\??\.\s*start\s*\(|\.start\s*\(\s*request\s*,\s*\{\s*beforeAttempt/)).toEqual([...GUARDED, ...READ_ONLY].sort());
@@ -295,6 +314,7 @@ describe('the guard chain cannot be bypassed (source scan)', () => {
       'src/services/remediate.ts': ['/remediate confirmed with its Confirm button'],
       'src/services/resume-work.ts': ['resume after a restart of a proposal stored as running', 'resume after a restart of a proposal stored as approved'],
       'src/services/resume-stalled.ts': ['the in-flight job driving a proposal that stalled while running'],
+      'src/services/scheduled-runs.ts': ['scheduled run of a low-risk runbook (the scheduled-runbooks job)'],
     };
     expect(callers).toEqual(Object.keys(COVERED).sort());
     const names = new Set(ENTRY_POINTS.map((e) => e.name));
@@ -306,6 +326,7 @@ describe('the guard chain cannot be bypassed (source scan)', () => {
     const writers = new Set(catalogue.runbooks.flatMap((r) => [r.action.ssm.document, ...(r.rollback?.ssm ? [r.rollback.ssm.document] : [])]));
     for (const rb of catalogue.runbooks) {
       for (const d of rb.diagnostics) {
+        if (!d.ssm) continue; // a PromQL query reads Prometheus only
         expect(d.ssm.document).toMatch(/^ChatOps-CollectDiagnostics-/);
         expect(writers.has(d.ssm.document)).toBe(false);
       }

@@ -25,6 +25,22 @@ export interface FakeSlackMessage {
   thread_ts?: string;
   /** Message metadata as posted (`event_type`, `event_payload`). */
   metadata?: unknown;
+  /** Files shared with the message (files.completeUploadExternal). */
+  files?: { id: string; title?: string; name: string; mimetype: string }[];
+}
+
+/** A file uploaded through files.getUploadURLExternal and its upload URL. */
+export interface FakeSlackFile {
+  id: string;
+  filename: string;
+  length: number;
+  altText?: string;
+  /** The bytes POSTed to the upload URL (undefined until then). */
+  bytes?: Buffer;
+  /** Set by files.completeUploadExternal. */
+  title?: string;
+  channel?: string;
+  threadTs?: string;
 }
 
 export interface FakeSlackUser {
@@ -43,7 +59,7 @@ type Reply = { status: number; body: Record<string, unknown>; headers?: Record<s
 type TokenKind = 'bot' | 'app' | undefined;
 
 /** Fields Slack takes as JSON strings in a form-encoded body; decoded so tests compare objects. */
-const JSON_FIELDS = ['blocks', 'attachments', 'metadata'];
+const JSON_FIELDS = ['blocks', 'attachments', 'metadata', 'files'];
 
 /** Slack's limits, enforced like Slack does (HTTP 429 with Retry-After) when given. */
 export interface FakeSlackPacing {
@@ -75,6 +91,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
   const messages = new Map<string, FakeSlackMessage>();
   const rateLimits = new Map<string, { remaining: number; retryAfterSeconds: number }>();
   const failures = new Map<string, Array<{ error: string; status: number }>>();
+  /** Methods whose next call is carried out but answered 500, as when the answer is lost on its way back. */
+  const lostAnswers = new Map<string, number>();
   const missingChannels = new Set<string>();
   const users = new Map<string, FakeSlackUser>();
   const usergroups = new Map<string, string[]>();
@@ -83,6 +101,7 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
   /** response_urls handed out, by their number: who the reply is for, as Slack knows from the request. */
   const responseUrls = new Map<string, { user: string; channel: string }>();
   let seq = 0;
+  const files = new Map<string, FakeSlackFile>();
 
   /** Epoch seconds with microseconds, from the clock: unique and increasing, as Slack's are. */
   function nextTs(): string {
@@ -123,6 +142,35 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     'chat.postEphemeral': (args) => {
       if (!args.user) return fail('user_not_found');
       return ok({ message_ts: nextTs() });
+    },
+    // Slack's upload flow: a URL to POST the bytes to, then completeUploadExternal shares the file.
+    'files.getUploadURLExternal': (args) => {
+      const length = Number(args.length ?? 0);
+      if (!args.filename || !(length > 0)) return fail('missing_argument');
+      const id = `F${String(files.size + 1).padStart(9, '0')}`;
+      files.set(id, { id, filename: String(args.filename), length, ...(args.alt_txt !== undefined ? { altText: String(args.alt_txt) } : {}) });
+      const { port } = server.address() as AddressInfo;
+      return ok({ upload_url: `http://127.0.0.1:${port}/upload/${id}`, file_id: id });
+    },
+    'files.completeUploadExternal': (args) => {
+      const list = Array.isArray(args.files) ? (args.files as { id?: string; title?: string }[]) : [];
+      if (list.length === 0) return fail('invalid_arguments');
+      const shared = list.map((f) => files.get(String(f.id)));
+      if (shared.some((f) => !f || f.bytes === undefined)) return fail('file_not_found');
+      const channel = args.channel_id === undefined ? undefined : String(args.channel_id);
+      if (channel === undefined) return ok({ files: shared.map((f) => ({ id: f?.id })) });
+      const ts = nextTs();
+      const message: FakeSlackMessage = { channel, ts, text: '', files: [] };
+      if (args.thread_ts !== undefined) message.thread_ts = String(args.thread_ts);
+      for (const [i, f] of shared.entries()) {
+        const file = f as FakeSlackFile;
+        file.title = list[i]?.title ?? file.filename;
+        file.channel = channel;
+        if (message.thread_ts) file.threadTs = message.thread_ts;
+        message.files?.push({ id: file.id, title: file.title, name: file.filename, mimetype: file.filename.endsWith('.png') ? 'image/png' : 'application/octet-stream' });
+      }
+      messages.set(ts, message);
+      return ok({ files: shared.map((f) => ({ id: f?.id, title: f?.title })) });
     },
     'users.info': (args) => {
       const user = users.get(String(args.user));
@@ -201,6 +249,11 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     const reply = handler(args);
     if (reply.body.ok === true && method === 'chat.postMessage' && channel !== undefined) lastPost.set(channel, Date.now());
     if (reply.body.ok === true && method === 'chat.update') updateTimes.push(Date.now());
+    const lose = lostAnswers.get(method) ?? 0;
+    if (lose > 0) {
+      lostAnswers.set(method, lose - 1);
+      return { status: 500, body: { ok: false, error: 'internal_error' } };
+    }
     return reply;
   }
 
@@ -224,6 +277,21 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     }
     calls.push({ method: 'response_url', args: { ...body, user: target.user, channel: target.channel, response_url: `http://127.0.0.1:${port}/respond/${id}` }, at: Date.now(), status: 200, ok: true });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+    for (const listener of listeners) listener();
+  }
+
+  /** The bytes of a file, POSTed to the URL files.getUploadURLExternal handed out. */
+  async function onUpload(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const file = files.get(id);
+    if (!file || req.method !== 'POST') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not_found');
+      return;
+    }
+    file.bytes = Buffer.concat(chunks);
+    calls.push({ method: 'upload_url', args: { file_id: id, length: file.bytes.length }, at: Date.now(), status: 200, ok: true });
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.bytes.length}`);
     for (const listener of listeners) listener();
   }
 
@@ -251,6 +319,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    const uploadMatch = /^\/upload\/(F\d+)$/.exec(pathname);
+    if (uploadMatch) return onUpload(uploadMatch[1]!, req, res);
     const respondMatch = /^\/respond\/(\d+)$/.exec(pathname);
     if (respondMatch) return onResponseUrl(respondMatch[1]!, req, res);
     if (pathname.startsWith('/services/')) return onIncomingWebhook(req, res);
@@ -307,6 +377,8 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     messageWith(field: string, value: string): FakeSlackMessage | undefined {
       return [...messages.values()].find((m) => (m.metadata as { event_payload?: Record<string, unknown> } | undefined)?.event_payload?.[field] === value);
     },
+    /** Files uploaded so far (shared or not), in upload order. */
+    files: () => [...files.values()],
     /** The channel's messages as they stand now, in the order they were posted. */
     messages: (channel?: string) => [...messages.values()].filter((m) => channel === undefined || m.channel === channel),
     /** The next `times` calls naming `channel` answer HTTP 429 with `Retry-After: retryAfterSeconds`. */
@@ -316,6 +388,10 @@ export async function startFakeSlackApi(options: { pacing?: FakeSlackPacing } = 
     /** The next call of `method` answers `{ ok: false, error }`, with HTTP `status` (say 500) if given. */
     failNext(method: string, error: string, status = 200) {
       failures.set(method, [...(failures.get(method) ?? []), { error, status }]);
+    },
+    /** The next call of `method` is carried out (a post is made, a file shared) but answered HTTP 500. */
+    loseAnswerNext(method: string) {
+      lostAnswers.set(method, (lostAnswers.get(method) ?? 0) + 1);
     },
     /** Starts an outage (every call answers `status`, or takes calls and never answers), until `endOutage`. */
     startOutage(kind: FakeSlackOutage) {

@@ -10,6 +10,7 @@ import { accessSync, constants } from 'node:fs';
 export const SYSTEM_PEERS = {
   alertmanager: { what: 'the tests against a real Alertmanager', variable: 'ALERTMANAGER_BIN', defaultPath: '/usr/bin/prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
   chromium: { what: 'the console tests in a browser', variable: 'CHROMIUM_PATH', defaultPath: '/usr/bin/chromium', debianPackage: 'chromium' },
+  prometheus: { what: 'the PromQL diagnostics and verify tests against a real Prometheus', variable: 'PROMETHEUS_BIN', defaultPath: '/usr/bin/prometheus', debianPackage: 'prometheus' },
   promtool: { what: 'the tests of the Prometheus alert rules', variable: 'PROMTOOL_BIN', defaultPath: '/usr/bin/promtool', debianPackage: 'prometheus' },
   python3: { what: 'the compile check of the SSM documents\' Python', variable: 'PYTHON3_BIN', defaultPath: '/usr/bin/python3', debianPackage: 'python3' },
 } as const;

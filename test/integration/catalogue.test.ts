@@ -32,10 +32,16 @@ describe('runbook catalogue', () => {
     ['iam-quarantine-principal', 'medium', true, 'iam-release-quarantine'],
   ];
 
-  it('loads the shipped runbooks and policy: the seventeen entries and their standalone rollbacks', async () => {
+  /** The two scheduled ones of the catalogue's maintenance list: schedule (UTC), discovery, risk, reversible. */
+  const SCHEDULED: [string, string, string, 'low' | 'medium' | 'high', boolean][] = [
+    ['ebs-delete-old-snapshots', '0 2 * * *', 'ChatOps-DiscoverNonProdSnapshotVolumes', 'medium', false],
+    ['iam-rotate-access-keys', '0 1 * * 0', 'ChatOps-DiscoverNonProdAccessKeys', 'low', true],
+  ];
+
+  it('loads the shipped runbooks and policy: the seventeen entries, their standalone rollbacks and two scheduled ones', async () => {
     const cat = await loadCatalogue('runbooks', 'runbooks/policy.yaml');
     const rollbacks = CATALOGUE.flatMap(([, , , r]) => (r ? [r] : []));
-    expect(cat.runbooks.map((r) => r.id).sort()).toEqual([...CATALOGUE.map(([id]) => id), ...rollbacks].sort());
+    expect(cat.runbooks.map((r) => r.id).sort()).toEqual([...CATALOGUE.map(([id]) => id), ...rollbacks, ...SCHEDULED.map(([id]) => id)].sort());
     expect(cat.runbooks.length).toBeGreaterThanOrEqual(20);
   });
 
@@ -46,6 +52,11 @@ describe('runbook catalogue', () => {
     if (!rollback) return;
     // The rollback runbook runs the same document as the rollback step, and matches no alert by itself.
     expect(cat.byId.get(rollback)).toMatchObject({ action: { ssm: { document: runbook?.rollback?.ssm?.document } }, match: [] });
+  });
+
+  it.each(SCHEDULED)('%s runs on %s over the targets %s lists, %s risk, reversible: %s, matching no alert', async (id, schedule, discovery, risk, reversible) => {
+    const cat = await loadCatalogue('runbooks', 'runbooks/policy.yaml');
+    expect(cat.byId.get(id)).toMatchObject({ schedule, targets: { ssm: { document: discovery, output: 'CollectDiagnostics.Targets' } }, risk, reversible, match: [] });
   });
 
   it.each([

@@ -27,6 +27,9 @@ describe('configuration', () => {
     [{ OPERATOR_TOKEN_AUTHORITY: 'break glass' }, 'OPERATOR_TOKEN_AUTHORITY'],
     [{ API_RATE_LIMIT_PER_MINUTE: '0' }, 'API_RATE_LIMIT_PER_MINUTE'],
     [{ API_RATE_LIMIT_PER_MINUTE: 'lots' }, 'API_RATE_LIMIT_PER_MINUTE'],
+    [{ PROMETHEUS_URL: 'prometheus:9090' }, 'PROMETHEUS_URL'],
+    [{ PROMETHEUS_BEARER_TOKEN: 'a-long-enough-token' }, 'PROMETHEUS_URL'],
+    [{ PROMETHEUS_URL: 'http://prometheus:9090', PROMETHEUS_BEARER_TOKEN: 'short' }, 'PROMETHEUS_BEARER_TOKEN'],
   ])('stops on %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${variable}: `));

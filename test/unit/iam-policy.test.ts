@@ -14,7 +14,7 @@ import type { CollectionTag, ScalarTag } from 'yaml';
  *   list_amazonelasticcontainerservice.html, list_amazonec2autoscaling.html, list_awslambda.html,
  *   list_applicationautoscaling.html, list_amazoncloudfront.html, list_awselasticloadbalancingv2.html,
  *   list_amazonroute53.html, list_amazonsqs.html, list_amazonsns.html, list_awscloudtrail.html,
- *   list_awsconfig.html, list_awssecurityhub.html, list_amazoncloudwatch.html
+ *   list_awsconfig.html, list_awssecurityhub.html, list_amazoncloudwatch.html, list_awssecretsmanager.html
  * (all under https://docs.aws.amazon.com/service-authorization/latest/reference/).
  */
 const ARN = {
@@ -49,6 +49,7 @@ const ARN = {
   product: 'arn:${Partition}:securityhub:${Region}:${Account}:product/${Company}/${ProductId}',
   hub: 'arn:${Partition}:securityhub:${Region}:${Account}:hub/default',
   dataset: 'arn:${Partition}:cloudwatch:${Region}:${Account}:dataset/${DatasetId}',
+  secret: 'arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}',
 } as const;
 
 type ResourceType = { arn: string; required: boolean };
@@ -85,6 +86,8 @@ const SAR: Record<string, ResourceType[]> = {
   'ec2:DescribeNetworkInterfaces': [],
   'ec2:DescribeVolumes': [],
   'ec2:DescribeSnapshots': [],
+  'ec2:DescribeImages': [],
+  'ec2:DeleteSnapshot': [req(ARN.snapshot)],
   'ec2:DescribeInstanceAttribute': [req(ARN.instance)],
   'ec2:GetConsoleOutput': [req(ARN.instance)],
   'ec2:StopInstances': [req(ARN.instance)],
@@ -146,6 +149,10 @@ const SAR: Record<string, ResourceType[]> = {
   'iam:ListUserTags': [req(ARN.user)],
   'iam:ListUserPolicies': [req(ARN.user)],
   'iam:UpdateAccessKey': [req(ARN.user)],
+  'iam:CreateAccessKey': [req(ARN.user)],
+  'iam:DeleteAccessKey': [req(ARN.user)],
+  'secretsmanager:DescribeSecret': [req(ARN.secret)],
+  'secretsmanager:PutSecretValue': [req(ARN.secret)],
   'iam:TagUser': [req(ARN.user)],
   'iam:UntagUser': [req(ARN.user)],
   'iam:PutUserPolicy': [req(ARN.user)],
@@ -198,7 +205,7 @@ function arnPattern(format: string): RegExp {
       if (variable === 'Region') return 'eu-west-1';
       if (variable === 'Account') return '123456789012';
       // Paths and resource ids may hold slashes; every other name is one segment (or a wildcard).
-      return /WithPath|ObjectName|ResourceId/.test(variable) ? '.+' : '[^/:]+';
+      return /WithPath|ObjectName|ResourceId|SecretId/.test(variable) ? '.+' : '[^/:]+';
     })
     .join('');
   return new RegExp(`^${pattern}$`);

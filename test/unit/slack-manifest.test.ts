@@ -19,6 +19,9 @@ const SCOPES_BY_METHOD: Record<string, string[]> = {
   // a thread): channels:history for public channels, groups:history for private ones.
   'conversations.history': ['channels:history', 'groups:history'],
   'conversations.replies': ['channels:history', 'groups:history'],
+  // PromQL charts in the thread: Slack's upload flow (the upload URL itself needs no token).
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
   // App-level token (connections:write), not a bot scope; auth.test needs none.
   'apps.connections.open': [],
   'auth.test': [],

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkSsmDocument } from '../../src/core/runbooks/ssm-document-rules.js';
 import { STORE_DIAGNOSTICS_FUNCTION } from '../../src/core/runbooks/ssm-diagnostics-rule.js';
-import { runbookSchema } from '../../src/core/runbooks/schema.js';
+import { documentsOf, runbookSchema } from '../../src/core/runbooks/schema.js';
 import { renderSsmStack } from '../../src/cli/render-ssm-stack.js';
 import type { ShippedDocument } from '../../src/cli/render-ssm-stack.js';
 
@@ -308,16 +308,14 @@ describe('the shipped catalogue', () => {
   const runbooks = readdirSync(join(root, 'runbooks'))
     .filter((f) => f.endsWith('.yaml') && f !== 'policy.yaml')
     .map((f) => runbookSchema.parse(parse(readFileSync(join(root, 'runbooks', f), 'utf8'))));
-  const referenced = new Set(
-    runbooks.flatMap((rb) => [rb.action.ssm.document, ...rb.diagnostics.map((d) => d.ssm.document), ...(rb.rollback?.ssm ? [rb.rollback.ssm.document] : [])]),
-  );
+  const referenced = new Set(runbooks.flatMap((rb) => documentsOf(rb).map((d) => d.document)));
   const names = shipped.map((d) => d.name);
 
   it('ships a document for every document a runbook names, and no other', () => {
     expect([...referenced].sort()).toEqual([...names].sort());
   });
 
-  it.each(runbooks.flatMap((rb) => [rb.action.ssm, ...rb.diagnostics.map((d) => d.ssm), ...(rb.rollback?.ssm ? [rb.rollback.ssm] : [])]))(
+  it.each(runbooks.flatMap((rb) => documentsOf(rb)))(
     'declares in $document every parameter the runbook passes to it',
     ({ document, parameters }) => {
       const doc = shipped.find((d) => d.name === document)?.doc as { parameters?: Record<string, unknown> } | undefined;

@@ -4,9 +4,9 @@ import type { KillSwitch } from '../../services/ports.js';
 
 export interface PrometheusMetricsOptions {
   defaultMetrics?: boolean;
-  /** PagerDuty events queued or being retried, read at each scrape. */
+  /** Incidents with PagerDuty events still to send, on the replica delivering. */
   pagerQueueDepth?: () => number;
-  /** Slack calls waiting in the outbox (Slack takes about one post a second per channel). */
+  /** Incidents with Slack messages still to post or update, on the replica delivering. */
   slackQueueDepth?: () => number;
   /** 1 while this replica is the one delivering to Slack and PagerDuty (it holds the delivery leases). */
   delivering?: () => boolean;

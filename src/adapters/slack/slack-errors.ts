@@ -1,7 +1,7 @@
 import { ErrorCode } from '@slack/web-api';
 
 /**
- * What the outbox should do about an error from a Web API call:
+ * What delivery should do about an error from a Web API call:
  * - `rate_limited`: wait `retryAfterMs` and send the same call again; not a failed attempt.
  * - `transient`: the request or Slack failed, not the call itself; retry with backoff.
  * - `permanent`: Slack refused the call (bad channel, bad blocks, bad token); retrying cannot help.
@@ -33,7 +33,7 @@ const HINTS: Record<string, string> = {
   user_not_in_channel: 'an ephemeral message can only go to a member of the channel',
 };
 
-/** Sorts an error thrown by `WebClient.apiCall` into what the outbox does next. */
+/** Sorts an error thrown by `WebClient.apiCall` into what delivery does next. */
 export function classifySlackError(err: unknown): SlackErrorClass {
   const e = err as { code?: unknown; retryAfter?: unknown; statusCode?: unknown; data?: { error?: unknown } };
   switch (e?.code) {
@@ -58,7 +58,7 @@ export function classifySlackError(err: unknown): SlackErrorClass {
   }
 }
 
-/** A Slack call the outbox gave up on; `code` is Slack's error (`channel_not_found`) or `retries_exhausted`. */
+/** A Slack call delivery gave up on; `code` is Slack's error (`channel_not_found`) or `retries_exhausted`. */
 export class SlackDeliveryError extends Error {
   override readonly name = 'SlackDeliveryError';
 

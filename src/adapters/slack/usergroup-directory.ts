@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
  */
 export function createUsergroupDirectory({ client, groups, log, ttlMs = 60_000, now = () => Date.now() }: {
   client: WebClient;
-  groups: readonly string[];
+  /** The policy's groups, or a function returning them now (the policy can be reloaded). */
+  groups: readonly string[] | (() => readonly string[]);
   log: Logger;
   ttlMs?: number;
   now?: () => number;
@@ -32,7 +33,7 @@ export function createUsergroupDirectory({ client, groups, log, ttlMs = 60_000, 
   }
   return async (userId) => {
     const result: string[] = [];
-    for (const g of groups) if ((await members(g)).has(userId)) result.push(g);
+    for (const g of typeof groups === 'function' ? groups() : groups) if ((await members(g)).has(userId)) result.push(g);
     return result;
   };
 }

@@ -13,8 +13,8 @@ export interface SlackWebClientOptions {
 }
 
 /**
- * A WebClient for the outbox. `rejectRateLimitedCalls` and `retries: 0` hand 429s and retries to the
- * outbox: by default the WebClient pauses all its requests on any 429 and retries 5xx for half an
+ * A WebClient for delivery. `rejectRateLimitedCalls` and `retries: 0` hand 429s and retries to
+ * delivery: by default the WebClient pauses all its requests on any 429 and retries 5xx for half an
  * hour, which would let one noisy channel stall every other one.
  */
 export function createSlackWebClient(options: SlackWebClientOptions): WebClient {

@@ -40,6 +40,24 @@ function toItem(record: AuditRecord): Record<string, unknown> {
   return { ...record, [HOUR]: hourOf(record.timestamp) };
 }
 
+/**
+ * A step's marker: an item in the incident's partition at a negative seq derived from the step's
+ * auditId (48 bits of it), holding the seq of the step's record. Records are at seq 1 and up, so
+ * every read of records (`seq > 0`) passes markers by. The marker is what makes a step recorded
+ * once however long after it is tried again (a reconciler pass over an incident with thousands of
+ * records since), where the recent window alone would not see it.
+ */
+function markerSeq(auditId: string): number {
+  return -(Number.parseInt(auditId.slice(0, 12), 16) + 1);
+}
+
+/**
+ * Alert records are the one kind written per alert, on the webhook's path; their idempotency is
+ * the incident's (an alert the incident already holds is not recorded again), so they go without
+ * a marker and cost one write.
+ */
+const UNMARKED_KINDS = new Set<string>(['alert.received']);
+
 function fromItem(item: Record<string, unknown>): AuditRecord {
   const { [HOUR]: _hour, ...record } = item;
   return record as unknown as AuditRecord;
@@ -65,6 +83,12 @@ interface Tail {
   /** Undefined for a chain known to be empty (its incident was just created). */
   last: AuditRecord | undefined;
   recent: Map<string, number>;
+  /**
+   * True while `recent` holds every step of the chain: it was begun empty in this process and
+   * nothing has been evicted or learnt from a read. A step not in a complete tail is new for sure,
+   * so its marker need not be looked up.
+   */
+  complete: boolean;
 }
 
 export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: DynamoStoreOptions): AuditStore {
@@ -79,12 +103,15 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   function remember(incidentId: string, records: readonly AuditRecord[]): void {
     const newest = records.reduce<AuditRecord | undefined>((a, r) => (!a || r.seq > a.seq ? r : a), undefined);
     if (!newest) return;
-    const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, number>() };
+    const tail = tails.get(incidentId) ?? { last: newest, recent: new Map<string, number>(), complete: false };
     tails.delete(incidentId);
     tails.set(incidentId, tail);
     if (newest.seq >= (tail.last?.seq ?? 0)) tail.last = newest;
     for (const r of records) tail.recent.set(r.auditId, r.seq);
-    while (tail.recent.size > TAIL_RECENT) tail.recent.delete(tail.recent.keys().next().value as string);
+    while (tail.recent.size > TAIL_RECENT) {
+      tail.recent.delete(tail.recent.keys().next().value as string);
+      tail.complete = false;
+    }
     while (tails.size > MAX_TAILS) tails.delete(tails.keys().next().value as string);
   }
 
@@ -107,6 +134,9 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     try {
       await storeCall(doc.send(new PutCommand({ TableName, Item: toItem(record), ConditionExpression: 'attribute_not_exists(seq)' })));
       remember(record.incidentId, [record]);
+      if (!UNMARKED_KINDS.has(record.kind)) {
+        await storeCall(doc.send(new PutCommand({ TableName, Item: { incidentId: record.incidentId, seq: markerSeq(record.auditId), auditId: record.auditId, recordSeq: record.seq } })));
+      }
       return true;
     } catch (err) {
       tails.delete(record.incidentId);
@@ -115,28 +145,43 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     }
   }
 
+  /** The record at `seq` if it is the step `auditId`. */
+  async function recordAt(incidentId: string, seq: number, auditId: string): Promise<AuditRecord | undefined> {
+    const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { incidentId, seq }, ConsistentRead: true })));
+    const record = out.Item ? fromItem(out.Item) : undefined;
+    return record?.auditId === auditId ? record : undefined;
+  }
+
+  /** The step's record if its marker says it was written (by any process, however long ago). */
+  async function markedRecord(entry: AuditEntry, auditId: string): Promise<AuditRecord | undefined> {
+    const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { incidentId: entry.incidentId, seq: markerSeq(auditId) }, ConsistentRead: true })));
+    const marker = out.Item;
+    if (marker?.['auditId'] !== auditId) return undefined;
+    return recordAt(entry.incidentId, Number(marker['recordSeq']), auditId);
+  }
+
   /** The fast path: a step this process already wrote, or one put after the remembered tail. */
   async function appendAfterTail(entry: AuditEntry, auditId: string): Promise<{ record: AuditRecord; created: boolean } | undefined> {
     const tail = tails.get(entry.incidentId);
     if (!tail) return undefined;
     const knownSeq = tail.recent.get(auditId);
     if (knownSeq !== undefined) {
-      const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { incidentId: entry.incidentId, seq: knownSeq }, ConsistentRead: true })));
-      const known = out.Item ? fromItem(out.Item) : undefined;
+      const known = await recordAt(entry.incidentId, knownSeq, auditId);
       // Anything but that step at that seq: take the read path, the source of truth.
-      return known?.auditId === auditId ? { record: known, created: false } : undefined;
+      return known ? { record: known, created: false } : undefined;
     }
     const record = nextRecord(entry, auditId, tail.last);
     return (await write(record)) ? { record, created: true } : undefined;
   }
 
-  async function partition(incidentId: string, newestFirst: boolean, max?: number, afterSeq?: number): Promise<AuditRecord[]> {
+  async function partition(incidentId: string, newestFirst: boolean, max?: number, afterSeq = 0): Promise<AuditRecord[]> {
     const items = await queryAll(
       doc,
       {
         TableName,
-        KeyConditionExpression: afterSeq === undefined ? 'incidentId = :incidentId' : 'incidentId = :incidentId AND seq > :after',
-        ExpressionAttributeValues: { ':incidentId': incidentId, ...(afterSeq === undefined ? {} : { ':after': afterSeq }) },
+        // Records only: step markers sit at negative seqs.
+        KeyConditionExpression: 'incidentId = :incidentId AND seq > :after',
+        ExpressionAttributeValues: { ':incidentId': incidentId, ':after': Math.max(0, afterSeq) },
         ScanIndexForward: !newestFirst,
         ConsistentRead: true,
         ...(max ? { Limit: max } : {}),
@@ -169,13 +214,30 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
   /** One append, with the incident's earlier appends in this process already done. */
   async function appendNow(entry: AuditEntry): Promise<{ record: AuditRecord; created: boolean }> {
     const auditId = auditIdFor(entry.incidentId, entry.stepKey);
+    // Whether the step's marker is still to be looked up: not for alert records, nor for a step
+    // the tail knows, nor when the tail knows every step of the chain (until a write says otherwise).
+    let unsure = !UNMARKED_KINDS.has(entry.kind);
+    const known = tails.get(entry.incidentId);
+    if (unsure && !known?.recent.has(auditId) && !known?.complete) {
+      unsure = false;
+      const marked = await markedRecord(entry, auditId);
+      if (marked) return { record: marked, created: false };
+    }
     const fast = await appendAfterTail(entry, auditId);
     if (fast) return fast;
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
       const recent = await partition(entry.incidentId, true, RECENT_WINDOW);
       remember(entry.incidentId, recent);
+      // Learnt from a read: other writers exist, or the tail was wrong; it no longer knows every step.
+      const tail = tails.get(entry.incidentId);
+      if (tail) tail.complete = false;
       const already = recent.find((r) => r.auditId === auditId);
       if (already) return { record: already, created: false };
+      if (unsure) {
+        unsure = false;
+        const marked = await markedRecord(entry, auditId);
+        if (marked) return { record: marked, created: false };
+      }
       const record = nextRecord(entry, auditId, recent[0]);
       if (await write(record)) return { record, created: true };
       // Another writer took this seq. Jittered backoff, so a burst of writers spreads out instead
@@ -206,7 +268,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     async query(q: AuditQuery) {
       // Filters run here, not as a FilterExpression: `contains` is case-insensitive over the whole
       // record, which DynamoDB cannot express, and one code path keeps the semantics in one place.
-      const items = q.incident ? await partition(q.incident, false) : ((await scanAll(doc, { TableName })) as unknown as AuditRecord[]);
+      const items = q.incident ? await partition(q.incident, false) : ((await scanAll(doc, { TableName })).filter((i) => Number(i.seq) > 0) as unknown as AuditRecord[]);
       return items
         .map((r) => (HOUR in r ? fromItem(r as unknown as Record<string, unknown>) : r))
         .filter((r) => matchesAuditQuery(r, q))
@@ -219,7 +281,7 @@ export function createDynamoAuditStore({ doc, prefix, clock = systemClock }: Dyn
     },
 
     beginChain(incidentId) {
-      if (!tails.has(incidentId)) tails.set(incidentId, { last: undefined, recent: new Map() });
+      if (!tails.has(incidentId)) tails.set(incidentId, { last: undefined, recent: new Map(), complete: true });
     },
 
     after(incidentId, seq, max) {

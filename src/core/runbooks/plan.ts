@@ -2,11 +2,31 @@ import { createHash } from 'node:crypto';
 import type { Runbook } from './schema.js';
 import type { TemplateContext } from './template.js';
 import { renderTemplate } from './template.js';
+import { renderPromql } from './promql-template.js';
 import { canonicalJson } from '../canonical-json.js';
 
 export interface PlannedStep {
   document: string;
   parameters: Record<string, string>;
+}
+
+/** A PromQL diagnostic, rendered: `problem` says why it cannot be sent (an empty label, say). */
+export interface PlannedQuery {
+  title: string;
+  query: string;
+  /** A range query over this long before now, in `stepMs` steps; an instant query without it. */
+  rangeMs?: number;
+  stepMs?: number;
+  problem?: string;
+}
+
+/** The check after a successful action: `expect` holds for the query within `withinMs`. */
+export interface PlannedVerify {
+  query: string;
+  expect: string;
+  withinMs: number;
+  everyMs: number;
+  problem?: string;
 }
 
 /** Exactly what an approval approves: one runbook version, one target, rendered parameters. */
@@ -21,6 +41,9 @@ export interface Plan {
   target: string;
   action: PlannedStep;
   diagnostics: PlannedStep[];
+  /** PromQL diagnostics (absent when the runbook has none, so older plans keep their digest). */
+  queries?: PlannedQuery[];
+  verify?: PlannedVerify;
   rollback?: { description: string; step?: PlannedStep };
   cooldownMs?: number;
   /** sha256 of everything above: an approval is bound to it. */
@@ -37,6 +60,18 @@ function pick(all: Record<string, string>, names: readonly string[]): Record<str
 
 export function planDigest(plan: Omit<Plan, 'digest'>): string {
   return createHash('sha256').update(canonicalJson(plan)).digest('hex');
+}
+
+const DEFAULT_VERIFY_EVERY_MS = 30_000;
+
+function plannedQuery(step: NonNullable<Runbook['diagnostics'][number]['promql']>, ctx: TemplateContext): PlannedQuery {
+  const q = renderPromql(step.query, ctx);
+  return {
+    title: step.title,
+    query: q.query,
+    ...(step.range !== undefined ? { rangeMs: step.range, stepMs: step.step ?? Math.max(15_000, Math.round(step.range / 60)) } : {}),
+    ...(q.ok ? {} : { problem: q.reason }),
+  };
 }
 
 /**
@@ -63,8 +98,14 @@ export function renderPlan(runbook: Runbook, ctx: TemplateContext): PlanResult {
     service: renderTemplate(runbook.service, ctx),
     target: renderTemplate(runbook.target, ctx),
     action: { document: runbook.action.ssm.document, parameters: pick(rendered, runbook.action.ssm.parameters) },
-    diagnostics: runbook.diagnostics.map((d) => ({ document: d.ssm.document, parameters: pick(rendered, d.ssm.parameters) })),
+    diagnostics: runbook.diagnostics.flatMap((d) => (d.ssm ? [{ document: d.ssm.document, parameters: pick(rendered, d.ssm.parameters) }] : [])),
   };
+  const queries = runbook.diagnostics.flatMap((d) => (d.promql ? [plannedQuery(d.promql, ctx)] : []));
+  if (queries.length > 0) base.queries = queries;
+  if (runbook.verify) {
+    const q = renderPromql(runbook.verify.promql, ctx);
+    base.verify = { query: q.query, expect: runbook.verify.expect.trim(), withinMs: runbook.verify.within, everyMs: runbook.verify.every ?? DEFAULT_VERIFY_EVERY_MS, ...(q.ok ? {} : { problem: q.reason }) };
+  }
   if (runbook.rollback) {
     base.rollback = { description: runbook.rollback.description };
     if (runbook.rollback.ssm) base.rollback.step = { document: runbook.rollback.ssm.document, parameters: pick(rendered, runbook.rollback.ssm.parameters) };
@@ -81,7 +122,8 @@ export function renderPlan(runbook: Runbook, ctx: TemplateContext): PlanResult {
 export function rollbackPlanOf(plan: Plan): Plan | undefined {
   const step = plan.rollback?.step;
   if (!step) return undefined;
-  const { digest: _digest, rollback: _rollback, ...rest } = plan;
+  // The rollback has no diagnostics and no verification of its own: those speak of the action.
+  const { digest: _digest, rollback: _rollback, queries: _queries, verify: _verify, ...rest } = plan;
   const base: Omit<Plan, 'digest'> = { ...rest, title: `Roll back: ${plan.rollback?.description ?? plan.title}`, action: step, diagnostics: [] };
   return { ...base, digest: planDigest(base) };
 }

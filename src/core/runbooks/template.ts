@@ -13,7 +13,9 @@ export interface TemplateContext {
 }
 
 const REFERENCE = String.raw`[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z0-9_.-]+`;
-const placeholder = new RegExp(String.raw`\{\{\s*(${REFERENCE}(?:\s*\|\|\s*${REFERENCE})*)\s*\}\}`, 'g');
+/** `{{ labels.a || labels.b }}`; group 1 is the expression between the braces. */
+export const PLACEHOLDER_SOURCE = String.raw`\{\{\s*(${REFERENCE}(?:\s*\|\|\s*${REFERENCE})*)\s*\}\}`;
+const placeholder = new RegExp(PLACEHOLDER_SOURCE, 'g');
 
 function references(expression: string): { scope: string; key: string }[] {
   return expression.split('||').map((part) => {
@@ -35,13 +37,16 @@ export function templateErrors(template: string): string[] {
   return errors;
 }
 
+/** The value of one placeholder's expression: the first reference present and not empty, else ''. */
+export function resolveExpression(expression: string, ctx: TemplateContext): string {
+  for (const { scope, key } of references(expression)) {
+    const source = scope === 'labels' ? ctx.labels : scope === 'annotations' ? ctx.annotations : {};
+    const value = Object.prototype.hasOwnProperty.call(source, key) ? (source[key] ?? '') : '';
+    if (value !== '') return value;
+  }
+  return '';
+}
+
 export function renderTemplate(template: string, ctx: TemplateContext): string {
-  return template.replace(placeholder, (_m, expression: string) => {
-    for (const { scope, key } of references(expression)) {
-      const source = scope === 'labels' ? ctx.labels : scope === 'annotations' ? ctx.annotations : {};
-      const value = Object.prototype.hasOwnProperty.call(source, key) ? (source[key] ?? '') : '';
-      if (value !== '') return value;
-    }
-    return '';
-  });
+  return template.replace(placeholder, (_m, expression: string) => resolveExpression(expression, ctx));
 }

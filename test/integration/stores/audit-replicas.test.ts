@@ -33,6 +33,34 @@ describe('audit trail written by two replicas', () => {
     expect(verifyChain(chain)).toEqual({ intact: true, records: 30 });
   });
 
+  it('finds a step written hundreds of records ago, by this replica, the other one or one started since', async () => {
+    const { prefix } = await dynamo.freshStores();
+    const a = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    const b = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    a.beginChain('INC-7');
+    const first = await a.append(entry('opened'));
+    const second = await b.append(entry('no-runbook'));
+    // An alert storm, taken by a third replica: hundreds of alert records after them, far past
+    // any recent window (its own included).
+    const c = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    for (let i = 0; i < 300; i++) await c.append({ ...entry(`alert-${i}`), kind: 'alert.received' });
+    // A reconciler pass much later, on each replica and on a fresh one (a restart): nothing new.
+    const fresh = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });
+    for (const store of [c, fresh, a, b]) {
+      const again = await store.append(entry('opened'));
+      expect(again).toEqual({ record: first.record, created: false });
+      expect((await store.append(entry('no-runbook'))).record).toEqual(second.record);
+    }
+    const chain = await fresh.chain('INC-7');
+    expect(chain).toHaveLength(302);
+    expect(chain.every((r) => r.seq > 0)).toBe(true);
+    expect(verifyChain(chain)).toEqual({ intact: true, records: 302 });
+    // Step markers are not records: the audit search and the time feed see records only.
+    expect(await fresh.query({ incident: 'INC-7', n: 1000 })).toHaveLength(302);
+    expect(await fresh.query({ n: 1000 })).toHaveLength(302);
+    expect(await fresh.after('INC-7', 0, 5)).toEqual(chain.slice(0, 5));
+  });
+
   it('writes each step once when both replicas take the same steps at the same moment, round after round', async () => {
     const { prefix } = await dynamo.freshStores();
     const a = createDynamoAuditStore({ doc: burstDocumentClient(dynamo.endpoint), prefix });

@@ -2,7 +2,7 @@ import type { Calibration, WeeklyReport } from '../../../core/reports.js';
 import { formatDuration } from '../../../core/incident-summary.js';
 import type { AuditRecord } from '../../../core/audit.js';
 import { mentionOf } from '../../../core/policy/authority.js';
-import type { Announcement } from '../../../services/incident-channel.js';
+import type { Announcement, CatalogueEntryVersion } from '../../../services/incident-channel.js';
 import type { ChatBlocks } from '../delivery/chat-blocks.js';
 import { escapeMrkdwn, section, slackMessage } from './text.js';
 
@@ -28,9 +28,28 @@ export function announcementOf(record: AuditRecord): Announcement | undefined {
       return { kind: 'weekly_report', report: d as unknown as WeeklyReport };
     case 'report.calibration':
       return d.report ? { kind: 'calibration', report: d.report as WeeklyReport, calibration: (d.calibration ?? []) as Calibration[] } : undefined;
+    case 'catalogue.loaded':
+      return {
+        kind: 'catalogue_loaded',
+        trigger: record.trigger,
+        runbooks: Number(d.runbooks ?? 0),
+        added: (d.added ?? []) as CatalogueEntryVersion[],
+        removed: (d.removed ?? []) as CatalogueEntryVersion[],
+        changed: (d.changed ?? []) as { id: string; from: number; to: number }[],
+        policyChanged: d.policyChanged === true,
+      };
+    case 'catalogue.rejected':
+      return { kind: 'catalogue_rejected', trigger: record.trigger, problems: (d.problems ?? []) as string[], problemCount: Number(d.problemCount ?? 0) };
     default:
       return undefined;
   }
+}
+
+/** `a v1, b v2`, code-formatted and escaped (runbook ids are the catalogue author's text). */
+function versions(list: readonly { id: string; version?: number; from?: number; to?: number }[]): string {
+  const shown = list.slice(0, MAX_ROWS).map((r) => `\`${escapeMrkdwn(r.id)}\` ${r.version !== undefined ? `v${r.version}` : r.from === r.to ? `v${String(r.to)}` : `v${String(r.from)} → v${String(r.to)}`}`);
+  if (list.length > MAX_ROWS) shown.push(`…and ${list.length - MAX_ROWS} more`);
+  return shown.join(', ');
 }
 
 /** At most this many rows per report list: a report is a glance, the operator API has the rest. */
@@ -74,6 +93,21 @@ export function announcementMessage(a: Announcement): ChatBlocks {
     case 'weekly_report': {
       const parts = reportSections(a.report);
       return slackMessage(parts.join('\n'), parts.map(section));
+    }
+    case 'catalogue_loaded': {
+      const parts = [
+        `:books: *Runbook catalogue reloaded* (${escapeMrkdwn(a.trigger)}): ${a.runbooks} runbook(s) in force`,
+        ...(a.added.length > 0 ? [`*Added:* ${versions(a.added)}`] : []),
+        ...(a.changed.length > 0 ? [`*Changed:* ${versions(a.changed)}. Proposals of changed runbooks waiting for approval need approving again.`] : []),
+        ...(a.removed.length > 0 ? [`*Removed:* ${versions(a.removed)}`] : []),
+        ...(a.policyChanged ? ['*The policy changed* (authorities, risk levels, rate limits).'] : []),
+      ];
+      return slackMessage(parts.join('\n'), parts.map(section));
+    }
+    case 'catalogue_rejected': {
+      const head = `:no_entry: *Runbook catalogue change refused* (${escapeMrkdwn(a.trigger)}): the catalogue in force stays. ${a.problemCount} problem(s):`;
+      const list = a.problems.slice(0, MAX_ROWS).map((p) => `• ${escapeMrkdwn(p)}`).join('\n') + (a.problemCount > MAX_ROWS ? `\n…and ${a.problemCount - MAX_ROWS} more (npm run runbooks:lint lists them all)` : '');
+      return slackMessage(head, [section(head), section(list)]);
     }
     case 'calibration': {
       if (a.calibration.length === 0) {

@@ -54,6 +54,8 @@ export function proposalMessage(_view: IncidentView, p: Proposal, runbook: Runbo
     section(`*Parameters*\n${codeBlock(plan.action.parameters)}`),
     section(`*Rollback:* ${escapeMrkdwn(plan.rollback?.description ?? 'none defined')}${plan.rollback?.step ? ` (\`${plan.rollback.step.document}\`)` : ''}`),
   ];
+  // What the bot checks after the run is part of what is approved: a failed check pages.
+  if (plan.verify) blocks.push(section(`*Verified after the run:* \`${escapeMrkdwn(plan.verify.query)}\` ${escapeMrkdwn(plan.verify.expect)} within ${Math.round(plan.verify.withinMs / 60_000)} min, or the on-call is paged`));
   if (p.status === 'pending_approval') blocks.push(buttons(p));
   blocks.push(context(`${proposalStatusText(p)} · plan ${plan.digest.slice(0, 12)} · action ${p.id}`));
   return slackMessage(escapeMrkdwn(`Proposed: ${plan.runbookId} on ${plan.target} (${plan.risk} risk): ${p.status}`), blocks);

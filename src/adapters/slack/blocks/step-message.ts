@@ -4,6 +4,8 @@ import { codeBlock, context, escapeMrkdwn, section, slackMessage } from './text.
 import { onCallFromDetails, onCallSentence } from './on-call.js';
 import type { IncidentSummary } from '../../../core/incident-summary.js';
 import { summaryBlocks } from './summary-message.js';
+import type { KeptSeries } from '../../../core/promql-result.js';
+import { formatValue, seriesLines, stats } from './sparkline.js';
 
 const icons: Record<string, string> = { SUCCESS: ':white_check_mark:', FAILURE: ':x:', SKIPPED: ':fast_forward:' };
 
@@ -22,6 +24,14 @@ function headline(r: AuditRecord): string {
       return `Diagnostics \`${e(r.action)}\` for ${rb}${target}: *${escapeMrkdwn(String(d.status ?? r.outcome))}*`;
     case 'diagnostics.dry_run':
       return `Diagnostics \`${e(r.action)}\` for ${rb}${target} not started (DRY_RUN)`;
+    case 'diagnostics.promql':
+      return promqlHeadline(r);
+    case 'action.verified':
+      return `${rb}${target} *verified*: \`${e(d.query)}\` ${e(d.expect)} held (${(d.values as unknown[] | undefined)?.map((v) => formatValue(typeof v === 'number' ? v : undefined)).join(', ') ?? ''}) after ${e(d.checks)} check(s)`;
+    case 'action.not_verified':
+      return r.outcome === 'SKIPPED'
+        ? `${rb}${target}: verify check not run (${e(d.reason)})`
+        : `${rb}${target} *not verified*: \`${e(d.query)}\` ${e(d.expect)} did not hold within ${Math.round(Number(d.withinMs ?? 0) / 60_000)} min: ${e(d.reason)}`;
     case 'proposal.invalid':
       return `Runbook ${rb} not proposed: ${escapeMrkdwn(String(d.reason ?? ''))}`;
     case 'runbook.none':
@@ -87,6 +97,26 @@ function headline(r: AuditRecord): string {
   }
 }
 
+/** A PromQL diagnostic: its title and, for each series it kept, a sparkline with last/min/max. */
+function promqlHeadline(r: AuditRecord): string {
+  const d = r.details ?? {};
+  const title = `*${escapeMrkdwn(String(d.title ?? r.action ?? 'PromQL'))}*${r.runbook ? ` for \`${escapeMrkdwn(r.runbook)}\`` : ''}`;
+  if (r.outcome === 'SKIPPED') return `:chart_with_upwards_trend: ${title} not queried: ${escapeMrkdwn(String(d.note ?? ''))}`;
+  if (r.outcome === 'FAILURE') return `:chart_with_upwards_trend: ${title}: the query failed: ${escapeMrkdwn(String(d.error ?? 'unknown error'))}`;
+  const series = (d.series ?? []) as KeptSeries[];
+  if (series.length === 0) return `:chart_with_upwards_trend: ${title}: no data`;
+  if (series.length === 1) return `:chart_with_upwards_trend: ${title}: ${stats(series[0] as KeptSeries)}`;
+  return `:chart_with_upwards_trend: ${title}: ${series.length} series${Number(d.seriesTotal) > series.length ? ` (of ${escapeMrkdwn(String(d.seriesTotal))})` : ''}`;
+}
+
+/** The sparklines of a PromQL record, one line per series. */
+function promqlSeries(r: AuditRecord): string | undefined {
+  const series = (r.details?.series ?? []) as KeptSeries[];
+  if (r.kind !== 'diagnostics.promql' || series.length === 0) return undefined;
+  const lines = seriesLines(series).map((l) => `\`${l.spark || ' '}\` ${l.stats} — \`${escapeMrkdwn(l.name)}\``);
+  return `${lines.join('\n')}\n\`${escapeMrkdwn(String(r.details?.query ?? ''))}\``;
+}
+
 function escalationHeadline(r: AuditRecord): string {
   const d = r.details ?? {};
   const why = `${escapeMrkdwn(String(d.reason ?? r.trigger))}${d.detail ? ` (${escapeMrkdwn(String(d.detail))})` : ''}`;
@@ -117,6 +147,8 @@ export function stepMessage(r: AuditRecord): ChatBlocks {
   if (r.kind === 'proposal.created' && d.parameters) blocks.push(section(codeBlock(d.parameters)));
   if (r.kind === 'diagnostics.completed' && d.outputs && Object.keys(d.outputs).length > 0) blocks.push(section(codeBlock(d.outputs)));
   if (r.kind === 'diagnostics.dry_run' && d.request) blocks.push(section(codeBlock(d.request)));
+  const spark = promqlSeries(r);
+  if (spark) blocks.push(section(spark));
   blocks.push(context(`${escapeMrkdwn(r.kind)} · #${r.seq} · ${r.timestamp}`));
   // The fallback text carries the on-call too: it is what notifications show.
   return slackMessage((onCall ? `${line}\n${onCall}` : line).replace(/\*/g, ''), blocks);

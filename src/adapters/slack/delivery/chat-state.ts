@@ -18,6 +18,14 @@ export interface TrackedMessage {
   refusedAt?: string;
 }
 
+/** Charts of an incident still to upload (chart-upload.ts), so a restart carries on. */
+export interface ChartsState {
+  /** Seqs of PromQL records whose thread line is posted and whose chart is not yet in the thread. */
+  due: number[];
+  /** The share of `due[0]` once started: if its outcome was lost, it is looked for before sharing again. */
+  sharing?: { seq: number; fileId: string; since: string };
+}
+
 /** How far an incident's (or the CONTROLS partition's) chat has got. Stored as `chat#<id>`. */
 export interface ChatState {
   channel: string;
@@ -26,6 +34,7 @@ export interface ChatState {
   threadSeq: number;
   /** Messages of proposals that waited for approval, by proposal id. */
   proposals: Record<string, TrackedMessage>;
+  charts?: ChartsState;
 }
 
 export function emptyChatState(channel: string): ChatState {

@@ -32,6 +32,15 @@ export interface SlackApi {
    * posted at or after `oldest` (Slack ts): how a post whose outcome is unknown is found again.
    */
   find(channel: string, key: MessageKey, options: { threadTs?: string; oldest: string }): Promise<SlackOutcome<string | undefined>>;
+  /**
+   * A file into a thread, Slack's current way: files.getUploadURLExternal, the bytes POSTed to the
+   * URL it gives, then files.completeUploadExternal. `upload` does the first two and returns the
+   * file id; `share` the last. Split so the share, the visible post, can be made exactly once.
+   */
+  upload(file: { filename: string; bytes: Uint8Array; altText: string }): Promise<SlackOutcome<{ fileId: string }>>;
+  share(channel: string, threadTs: string, file: { fileId: string; title: string }): Promise<SlackOutcome<void>>;
+  /** Whether the thread holds a message sharing `fileId` (a share whose outcome is unknown). */
+  findFile(channel: string, threadTs: string, fileId: string, oldest: string): Promise<SlackOutcome<boolean>>;
 }
 
 async function call<T>(work: () => Promise<T>): Promise<SlackOutcome<T>> {
@@ -47,6 +56,7 @@ async function call<T>(work: () => Promise<T>): Promise<SlackOutcome<T>> {
 
 interface HistoryMessage {
   ts?: string;
+  files?: { id?: string }[];
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
 }
 
@@ -57,7 +67,8 @@ const MAX_LOOKUP_PAGES = 10;
  * SlackApi over a WebClient built by createSlackWebClient (no retries or queueing of its own:
  * delivery paces and retries every call itself).
  */
-export function createSlackApi(client: WebClient): SlackApi {
+export function createSlackApi(client: WebClient, options: { fetch?: typeof fetch; uploadTimeoutMs?: number } = {}): SlackApi {
+  const doFetch = options.fetch ?? fetch;
   return {
     post(channel, message, { threadTs, key }) {
       return call(async () => {
@@ -93,6 +104,48 @@ export function createSlackApi(client: WebClient): SlackApi {
           if (!cursor) return undefined;
         }
         return undefined;
+      });
+    },
+    async upload({ filename, bytes, altText }) {
+      const target = await call(async () => {
+        const result = (await client.apiCall('files.getUploadURLExternal', { filename, length: bytes.byteLength, alt_txt: altText.slice(0, 1000) })) as { upload_url?: string; file_id?: string };
+        return { uploadUrl: String(result.upload_url ?? ''), fileId: String(result.file_id ?? '') };
+      });
+      if (target.kind !== 'ok') return target;
+      // The URL carries its own authorisation; the bytes go raw (Slack takes raw or multipart).
+      try {
+        const res = await doFetch(target.value.uploadUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/octet-stream' },
+          body: bytes,
+          signal: AbortSignal.timeout(options.uploadTimeoutMs ?? 30_000),
+        });
+        await res.arrayBuffer();
+        if (res.ok) return { kind: 'ok', value: { fileId: target.value.fileId } };
+        if (res.status === 429) return { kind: 'rate_limited', retryAfterMs: Number(res.headers.get('retry-after') ?? '1') * 1000 };
+        return res.status >= 500 ? { kind: 'unknown', reason: `upload HTTP ${res.status}` } : { kind: 'refused', code: `upload_http_${res.status}` };
+      } catch (err) {
+        return { kind: 'unknown', reason: `upload: ${(err as Error).message}` };
+      }
+    },
+    share(channel, threadTs, { fileId, title }) {
+      return call(async () => {
+        await client.apiCall('files.completeUploadExternal', { files: [{ id: fileId, title }], channel_id: channel, thread_ts: threadTs });
+      });
+    },
+    findFile(channel, threadTs, fileId, oldest) {
+      return call(async () => {
+        let cursor: string | undefined;
+        for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+          const result = (await client.apiCall('conversations.replies', { channel, ts: threadTs, oldest, inclusive: true, limit: 200, ...(cursor ? { cursor } : {}) })) as {
+            messages?: HistoryMessage[];
+            response_metadata?: { next_cursor?: string };
+          };
+          if ((result.messages ?? []).some((m) => m.files?.some((f) => f.id === fileId))) return true;
+          cursor = result.response_metadata?.next_cursor || undefined;
+          if (!cursor) return false;
+        }
+        return false;
       });
     },
   };

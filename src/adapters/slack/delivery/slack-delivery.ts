@@ -20,6 +20,8 @@ import type { Announcement, IncidentView } from '../../../services/incident-chan
 import { createPacer } from './pacer.js';
 import type { PacerOptions } from './pacer.js';
 import type { MessageKey, SlackApi, SlackOutcome } from './slack-api.js';
+import { createChartUploads, queueCharts } from './chart-upload.js';
+import type { ChartRenderer } from './chart-upload.js';
 
 export interface SlackDeliveryOptions {
   api: SlackApi;
@@ -45,6 +47,8 @@ export interface SlackDeliveryOptions {
    * burst (an alert storm on one incident) then cost one look and one chat.update, not one each.
    */
   updateSettleMs?: number;
+  /** Draws PromQL charts; without it (or without files:write) the thread has the sparklines only. */
+  renderChart?: ChartRenderer;
 }
 
 /** What delivery remembers of one incident (or of CONTROLS) between calls. */
@@ -275,6 +279,11 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     }
   }
 
+  /** Charts of PromQL diagnostics: an upload is a post of its own, right after its record's line. */
+  const charts = options.renderChart
+    ? createChartUploads({ api, audit: options.audit, deliveries: options.deliveries, render: options.renderChart, clock, log, refusedRetryMs: Math.max(refusedRetryMs, 60 * 60_000), send, posted: (channel) => pacer.posted(channel, now()) })
+    : undefined;
+
   async function view(incidentId: string) {
     const incident = await options.incidents.get(incidentId);
     return incident ? { incident, proposals: await options.proposals.listByIncident(incidentId) } : undefined;
@@ -315,6 +324,10 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
         return true;
       }
     }
+    if (charts && state.charts?.due.length) {
+      const turn = { incidentId: entry.id, state, save: () => save(entry), refused: (what: string, code: string, details?: Record<string, unknown>) => refused(entry, what, code, details), retryLater: (reason: string) => retryLater(entry, reason) };
+      if (await charts.serve(turn)) return true;
+    }
     const cursorBefore = state.threadSeq;
     let records = await options.audit.after(entry.id, state.threadSeq, READ_BATCH);
     const full = records.length >= READ_BATCH;
@@ -354,6 +367,7 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     const outcome = await send('chat.postMessage', state.channel, () => api.post(state.channel, message, { threadTs, key: linesKey(entry.id, lastSeq) }));
     if (outcome.kind === 'ok' || outcome.kind === 'refused') {
       if (outcome.kind === 'refused') await refused(entry, 'thread', outcome.code, { key: lastSeq, seqs: next.records.slice(0, count).map((r) => r.seq) });
+      else if (charts) queueCharts(state, next.records.slice(0, count));
       state.threadSeq = lastSeq;
       await save(entry);
     } else if (outcome.kind === 'unknown') {
