@@ -15,8 +15,12 @@ export type ReplayStart = { ok: true; after?: StreamPosition; gap?: ReplayGap } 
 
 /** An id this far ahead of this replica's clock did not come from any writer's (clocks differ by far less). */
 const MAX_AHEAD_MS = 5 * 60_000;
-/** Records read from the store per request while replaying. */
-const REPLAY_BATCH = 100;
+/**
+ * Records read from the store per request while replaying. Records can be up to DynamoDB's 400 KB,
+ * so 25 keep a request (and what the replica holds before the client has read it) to about 10 MB,
+ * and the first events reach the client after one short read, not one of up to 16 MB.
+ */
+const REPLAY_BATCH = 25;
 
 /**
  * Where a reconnecting client resumes: just after its `Last-Event-ID`, at most `windowMs` back
