@@ -73,9 +73,12 @@ export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
     },
     executionFinished(proposal) {
       void tasks.run(`incident:${proposal.incidentId}`, () => followUpExecution(bound(), proposal.id), { coalesce: `follow-up:${proposal.id}`, limiter: incidents });
+      workflow.verificationPending(proposal.id);
+    },
+    verificationPending(proposalId) {
       // A runbook's verify check waits up to its `within` (minutes): a key of its own, unlimited,
       // so it holds up neither the incident's work nor anyone else's. It does nothing without one.
-      void tasks.run(`verify:${proposal.id}`, () => verifyAction(bound(), proposal.id), { coalesce: 'verify' });
+      void tasks.run(`verify:${proposalId}`, () => verifyAction(bound(), proposalId), { coalesce: 'verify' });
     },
   };
   return {

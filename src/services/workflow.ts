@@ -15,6 +15,11 @@ export interface Workflow {
   /** A run ended (succeeded, failed, refused at the last moment): mitigation, rollback, paging. */
   executionFinished(proposal: { id: string; incidentId: string }): void;
   /**
+   * A succeeded action's `verify` check may have no verdict yet (its checks were cut short by a
+   * restart): check it until it has one. Nothing happens when it has one or needs none.
+   */
+  verificationPending(proposalId: string): void;
+  /**
    * Alerts are being stored (a webhook is in flight); call the returned function when they are.
    * Storing alerts comes first: while they arrive, background work takes a smaller share.
    */
