@@ -125,6 +125,21 @@ describe.skipIf(chromiumPeer.skip)('the operator console in a real browser (Debi
     await expect.poll(rows, { timeout: 10_000 }).toHaveLength(3);
   });
 
+  it('says so when the bot does not answer, and keeps what it showed', async () => {
+    const shown = await rows();
+    expect(shown.length).toBeGreaterThan(0);
+    await page.route('**/api/incidents?*', (route) => route.abort('connectionrefused'));
+    try {
+      await page.click('#f-apply');
+      await expect.poll(() => page.textContent('#state')).toMatch(/^could not load the incidents: the bot did not answer \(.+\)$/);
+      expect(await rows()).toEqual(shown);
+    } finally {
+      await page.unroute('**/api/incidents?*');
+    }
+    await page.click('#f-apply');
+    await expect.poll(rows).toEqual(shown);
+  });
+
   it('reconnects by itself when the bot restarts, sending Last-Event-ID, and goes on streaming', { timeout: 40_000 }, async () => {
     const before = streamRequests.length;
     await h.restart();

@@ -15,11 +15,20 @@ let me = null;
 
 function setState(id, text, bad) { const el = $(id); el.textContent = text; el.className = bad ? 'bad' : ''; }
 
-/** Every /api call: the bearer token if there is one; 401 sends the user back to sign in. */
+/**
+ * Every /api call: the bearer token if there is one; 401 sends the user back to sign in. A bot that
+ * does not answer (restarting, the network) is an answer too: 503 with the reason, shown by the
+ * caller, and what was loaded stays on the page; the next event or click loads it again.
+ */
 async function api(path, init) {
   const headers = Object.assign({}, (init && init.headers) || {});
   if (session.token) headers.authorization = 'Bearer ' + session.token;
-  const res = await fetch(path, Object.assign({}, init || {}, { headers }));
+  let res;
+  try {
+    res = await fetch(path, Object.assign({}, init || {}, { headers }));
+  } catch (err) {
+    return new Response(JSON.stringify({ error: 'the bot did not answer (' + ((err && err.message) || err) + ')' }), { status: 503, headers: { 'content-type': 'application/json' } });
+  }
   if (res.status === 401) setState('state', 'API answered 401: sign in (' + (await res.clone().json().catch(() => ({}))).error + ')', true);
   return res;
 }

@@ -21,7 +21,7 @@ function filterQuery() {
 
 async function loadIncidents() {
   const res = await api('/api/incidents?' + filterQuery());
-  if (!res.ok) { if (res.status !== 401) setState('state', 'API answered ' + res.status, true); return; }
+  if (!res.ok) { if (res.status !== 401) setState('state', 'could not load the incidents: ' + ((await res.json().catch(() => ({}))).error || 'API answered ' + res.status), true); return; }
   const { incidents } = await res.json();
   $('incidents').replaceChildren(...incidents.map((i) => {
     const runbooks = (i.proposals || []).map((p) => p.plan.runbookId + ' → ' + p.plan.target + ': ' + p.status).join('\n');
