@@ -1,3 +1,6 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { SECRETS } from '../../test/e2e/harness.js';
 import { startAlertmanager } from '../../test/fakes/alertmanager-process.js';
 import type { PostableAlert } from '../../test/fakes/alertmanager-process.js';
@@ -37,6 +40,23 @@ async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs:
     await new Promise((r) => setTimeout(r, 200));
   }
   return false;
+}
+
+/**
+ * The catalogue with one change: restarts may run 100 a minute instead of 20. The storm's 50
+ * restarts in a minute would otherwise meet that rate limit, a guard that refuses the rest as it
+ * should (the refused ones wait for a person); this scenario measures the path from alert to
+ * action and chat, so nothing here should be refused.
+ */
+async function benchCatalogue(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'chatops-bench-runbooks-'));
+  await cp('runbooks', dir, { recursive: true });
+  const policyFile = path.join(dir, 'policy.yaml');
+  const policy = await readFile(policyFile, 'utf8');
+  const raised = policy.replace(/^(\s*restart: \{ rate_per_minute: )\d+( \})/m, '$1100$2');
+  if (raised === policy) throw new Error('bench: the restart rate limit was not found in runbooks/policy.yaml');
+  await writeFile(policyFile, raised);
+  return dir;
 }
 
 /** Until nobody has called the fake Slack for `quietMs`: when the last call came, in ms since `t0`. */
@@ -82,8 +102,9 @@ export const stormScenario: Scenario = {
       return [];
     }
     const rows = await baseline();
+    const runbooks = await benchCatalogue();
     const slack = await startFakeSlackApi({ pacing: SLACK_LIMITS });
-    const h = await startBenchHarness({ DRY_RUN: 'false' }, {}, { slack });
+    const h = await startBenchHarness({ DRY_RUN: 'false', RUNBOOKS_DIR: runbooks, POLICY_FILE: path.join(runbooks, 'policy.yaml') }, {}, { slack });
     const alertmanager = await startAlertmanager({ webhookUrl: `${h.bot.url}/alerts/alertmanager`, token: SECRETS.ALERT_WEBHOOK_TOKEN, ...TIMINGS });
     try {
       const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${h.bot.url}/metrics`)).text())?.[1] ?? 0);
@@ -107,6 +128,7 @@ export const stormScenario: Scenario = {
       const resolvedS = (Date.now() - cleared) / 1000;
       const drainMs = await drained(slack, t0, 10_000, 600_000);
       const calls = slack.calls.filter((c) => c.method !== 'response_url');
+      const refused = [...(await (await fetch(`${h.bot.url}/metrics`)).text()).matchAll(/^chatops_guard_refusals_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
       const perIncident = calls.length / GROUPS;
       return [
         ...rows,
@@ -116,6 +138,7 @@ export const stormScenario: Scenario = {
         { name: 'storm, bot: last action started after', value: lastStartS, unit: 's', target: `≤ ${TARGETS.actionsStartedS} s`, pass: starts().length === GROUPS && lastStartS <= TARGETS.actionsStartedS },
         { name: 'storm, bot: Slack calls per incident', value: perIncident, unit: 'calls', target: `≤ ${TARGETS.callsPerIncident}`, pass: perIncident <= TARGETS.callsPerIncident },
         { name: 'storm, bot: Slack calls refused (429)', value: slack.rateLimited().length, unit: 'calls' },
+        { name: 'storm, bot: actions refused by a guard', value: refused, unit: 'actions', target: '= 0', pass: refused === 0 },
         { name: 'storm, bot: Slack traffic drained after', value: drainMs / 1000, unit: 's', target: `≤ ${TARGETS.drainedS} s`, pass: drainMs / 1000 <= TARGETS.drainedS },
         { name: 'storm, bot: every incident resolved after the storm cleared', value: resolvedS, unit: 's', target: `≤ ${TARGETS.resolvedAfterClearS} s`, pass: (await open()) === 0 && resolvedS <= TARGETS.resolvedAfterClearS },
       ];
@@ -123,6 +146,7 @@ export const stormScenario: Scenario = {
       await alertmanager.close();
       await closeBenchHarness(h);
       await slack.close();
+      await rm(runbooks, { recursive: true, force: true });
     }
   },
 };

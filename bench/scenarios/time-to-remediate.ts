@@ -35,25 +35,38 @@ async function run(slackOn: boolean): Promise<{ startsS: number[]; slackCalls: n
   }
 }
 
+/** Rounds of each, alternating, after one warm-up round whose figures are not kept. */
+const ROUNDS = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
 export const timeToRemediateScenario: Scenario = {
   name: `Time to remediate: ${INCIDENTS} low-risk incidents at once, Slack paced as Slack vs Slack off`,
   async run(): Promise<Row[]> {
-    const on = await run(true);
-    const off = await run(false);
-    const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? NaN;
-    const lastOn = on.startsS.at(-1) ?? NaN;
-    const lastOff = off.startsS.at(-1) ?? NaN;
+    // The first bot of a process runs on code not yet compiled by the JIT: a warm-up round, then
+    // the two settings in turn, so neither gets the cold start or a busy spell of the machine.
+    await run(true);
+    const on: Awaited<ReturnType<typeof run>>[] = [];
+    const off: Awaited<ReturnType<typeof run>>[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      off.push(await run(false));
+      on.push(await run(true));
+    }
+    const last = (r: { startsS: number[] }) => r.startsS.at(-1) ?? NaN;
+    const lastOn = median(on.map(last));
+    const lastOff = median(off.map(last));
     // The ratio of two small numbers: below 100 ms both are as fast as the machine lets them be.
     const ratio = Math.max(lastOn, 0.1) / Math.max(lastOff, 0.1);
+    const allStarted = on.every((r) => r.startsS.length === INCIDENTS);
     return [
-      { name: 'remediate, Slack off: actions started', value: off.startsS.length, unit: `of ${INCIDENTS}` },
-      { name: 'remediate, Slack off: median start', value: median(off.startsS), unit: 's' },
-      { name: 'remediate, Slack off: last start', value: lastOff, unit: 's' },
-      { name: 'remediate, Slack paced: actions started', value: on.startsS.length, unit: `of ${INCIDENTS}`, target: `= ${INCIDENTS}`, pass: on.startsS.length === INCIDENTS },
-      { name: 'remediate, Slack paced: median start', value: median(on.startsS), unit: 's' },
-      { name: 'remediate, Slack paced: last start', value: lastOn, unit: 's' },
+      { name: 'remediate, Slack off: actions started', value: Math.min(...off.map((r) => r.startsS.length)), unit: `of ${INCIDENTS} (fewest of ${ROUNDS} rounds)` },
+      { name: 'remediate, Slack off: median start', value: median(off.map((r) => median(r.startsS))), unit: 's (median of rounds)' },
+      { name: 'remediate, Slack off: last start', value: lastOff, unit: 's (median of rounds)' },
+      { name: 'remediate, Slack paced: actions started', value: Math.min(...on.map((r) => r.startsS.length)), unit: `of ${INCIDENTS} (fewest of ${ROUNDS} rounds)`, target: `= ${INCIDENTS}`, pass: allStarted },
+      { name: 'remediate, Slack paced: median start', value: median(on.map((r) => median(r.startsS))), unit: 's (median of rounds)' },
+      { name: 'remediate, Slack paced: last start', value: lastOn, unit: 's (median of rounds)' },
       { name: 'remediate, last start paced / off', value: ratio, unit: '×', target: `≤ ${RATIO_TARGET}`, pass: ratio <= RATIO_TARGET },
-      { name: 'remediate, Slack calls by then / 429s', value: on.slackCalls, unit: `calls, ${on.rateLimited} rate-limited` },
+      { name: 'remediate, Slack calls by then / 429s', value: Math.max(...on.map((r) => r.slackCalls)), unit: `calls (most of ${ROUNDS} rounds), ${Math.max(...on.map((r) => r.rateLimited))} rate-limited` },
     ];
   },
 };
