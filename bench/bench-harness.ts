@@ -5,7 +5,7 @@ import type { FakeSlack, Harness } from '../test/e2e/harness.js';
 
 /** Slack and PagerDuty delivery as in production (the tests' harness shortens every timing). */
 export const PRODUCTION_DELIVERY: NonNullable<StartOptions['delivery']> = {
-  slackPacing: { postIntervalMs: 1000, updatesPerWindow: 45, updateWindowMs: 60_000 },
+  slackPacing: { postIntervalMs: 1100, updatesPerWindow: 45, updateWindowMs: 60_000 },
   slackUpdateSettleMs: 1000,
   slackBackoff: { baseMs: 1000, maxMs: 60_000 },
   pagerdutyBackoff: { baseMs: 1000, maxMs: 5 * 60_000, rateLimitedMs: 30_000 },
@@ -35,7 +35,7 @@ const WARN = 40;
 export async function startBenchHarness(env: Record<string, string> = {}, options: Partial<StartOptions> = {}, fakes: { slack?: FakeSlack } = {}): Promise<Harness> {
   // Slack's real pacing (one post a second per channel, Tier 3 updates), as in production: the
   // tests' harness turns it off, which would make the fake Slack far busier than Slack makes us.
-  const h = await startHarness({ ...BENCH_ENV, ...env }, { slackMinIntervalMs: 1000, ...options, delivery: { ...PRODUCTION_DELIVERY, ...options.delivery } }, fakes);
+  const h = await startHarness({ ...BENCH_ENV, ...env }, { slackMinIntervalMs: PRODUCTION_DELIVERY.slackPacing?.postIntervalMs ?? 1100, ...options, delivery: { ...PRODUCTION_DELIVERY, ...options.delivery } }, fakes);
   h.slack.setUsergroup('S01ABCDEF', [USERS.sre]);
   return h;
 }

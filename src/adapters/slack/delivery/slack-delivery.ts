@@ -70,7 +70,11 @@ interface Entry {
   unknownLines?: { lastSeq: number; since: string };
 }
 
-const DEFAULT_PACING: PacerOptions = { postIntervalMs: 1000, updatesPerWindow: 45, updateWindowMs: 60_000 };
+/**
+ * Slack allows about one post a second per channel, counted as posts arrive; 1.1 s between two
+ * sends keeps them a second apart at Slack when one request takes longer to get there than the next.
+ */
+const DEFAULT_PACING: PacerOptions = { postIntervalMs: 1100, updatesPerWindow: 45, updateWindowMs: 60_000 };
 /** Records read from the trail per pass; a longer backlog is read on the next pass. */
 const READ_BATCH = 500;
 /** Incidents whose state is read from the store at once. */
