@@ -3,6 +3,7 @@ import type { Operator } from '../core/policy/authority.js';
 import type { ServiceDeps } from './deps.js';
 import { occurrenceKey } from './occurrence-key.js';
 import type { KillSwitch } from './ports.js';
+import type { Proposal } from '../core/proposal.js';
 
 /** Audit partition for controls that belong to no incident (kill switches). */
 export const CONTROLS_AUDIT = 'CONTROLS';
@@ -92,12 +93,28 @@ export async function setKillSwitch(
 }
 
 /** --abort-running: StopAutomationExecution for every running action in scope; says which. */
+/**
+ * How long after its first look `abort_running` looks again for running actions. They are listed
+ * from the proposals' status index, which follows the items shortly after each write (a DynamoDB
+ * global secondary index is eventually consistent): an action being updated at that moment, or
+ * whose start SSM answered just then, is in the second look.
+ */
+const ABORT_SECOND_LOOK_MS = 1000;
+
 async function abortRunning(deps: ServiceDeps, operator: Operator, scope: string, authority: string): Promise<AbortSummary> {
-  const running = (await deps.proposals.listByStatus(['running'])).filter((p) => scopeCovers(scope, p.plan));
+  const listed = new Map<string, Proposal>();
+  const look = async () => {
+    for (const p of await deps.proposals.listByStatus(['running'])) if (scopeCovers(scope, p.plan)) listed.set(p.id, p);
+  };
+  await look();
+  await deps.sleep(ABORT_SECOND_LOOK_MS);
+  await look();
   const lines: string[] = [];
   const actions: AbortedAction[] = [];
-  for (const p of running) {
-    if (!p.executionId) continue;
+  for (const entry of listed.values()) {
+    // The item itself (a consistent read): still running, and the execution it runs now.
+    const p = (await deps.proposals.get(entry.id)) ?? entry;
+    if (p.status !== 'running' || !p.executionId) continue;
     let outcome: 'SUCCESS' | 'FAILURE' = 'SUCCESS';
     let error: string | undefined;
     try {

@@ -113,4 +113,30 @@ describe('kill switches over the operator API, on two replicas sharing one store
     expect(records).toMatchObject([{ operator: 'operator-token', authority: 'EMERGENCY_OVERRIDE', executionId: running.executionId }]);
     expect((await post(a, { scope: 'global', state: 'off', reason: 'calm again' })).status).toBe(200);
   });
+
+  it('with abort_running, stops an action the status index does not list yet', async () => {
+    b.ssm.script.setStatuses(ECS_ACTION, ['InProgress']);
+    // Another service: checkout-api's restart is in its cooldown, or stopped, by now.
+    const third = JSON.parse(JSON.stringify(await fixture('ecs-firing.json')).replaceAll('checkout-api', 'search-api')) as Record<string, unknown>;
+    third.groupKey = '{}:{alertname="ECSServiceTasksBelowDesired", service="search-api"}';
+    expect((await b.postAlert('/alerts/alertmanager', third)).status).toBe(200);
+    const running = await poll('a running ECS action', async () => (await b.bot.deps.proposals.listByStatus(['running'])).find((p: Proposal) => p.executionId));
+    // The index the running actions are listed from follows each write a moment later (DynamoDB's
+    // global secondary indexes are eventually consistent): the first look does not see this one.
+    const proposals = b.bot.deps.proposals;
+    const listByStatus = proposals.listByStatus.bind(proposals);
+    let looks = 0;
+    proposals.listByStatus = async (statuses) => (++looks === 1 ? [] : listByStatus(statuses));
+    try {
+      const res = await post(b, { scope: 'global', state: 'on', reason: 'runaway restarts', abort_running: true });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { aborted: { proposalId: string; stopped: boolean }[] };
+      expect(body.aborted).toEqual([expect.objectContaining({ proposalId: running.id, executionId: running.executionId, stopped: true })]);
+      expect(looks).toBe(2);
+    } finally {
+      proposals.listByStatus = listByStatus;
+    }
+    expect(b.ssm.callsTo('StopAutomationExecution').map((c) => c.input.AutomationExecutionId)).toContain(running.executionId);
+    expect((await post(a, { scope: 'global', state: 'off', reason: 'calm again' })).status).toBe(200);
+  });
 });
