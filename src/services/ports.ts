@@ -62,7 +62,8 @@ export interface ProposalStore {
   /** Conditional on `proposal.version`; returns it with version + 1, or throws ConflictError. */
   update(proposal: Proposal): Promise<Proposal>;
   listByIncident(incidentId: string): Promise<Proposal[]>;
-  listByStatus(statuses: ProposalStatus[]): Promise<Proposal[]>;
+  /** `updatedSince` (ISO time): only those last updated then or later, read as such from the index. */
+  listByStatus(statuses: ProposalStatus[], options?: { updatedSince?: string }): Promise<Proposal[]>;
 }
 
 export interface AuditQuery {

@@ -17,8 +17,9 @@ const RESUME_VERIFY_MS = 24 * 60 * 60_000;
 export async function resumeWork(deps: Pick<ServiceDeps, 'proposals' | 'incidents' | 'workflow' | 'clock' | 'log'>): Promise<void> {
   const inFlight = await deps.proposals.listByStatus([...IN_FLIGHT_PROPOSAL_STATUSES]);
   for (const p of inFlight) deps.workflow.proposalReady(p.id);
-  const since = deps.clock.now().getTime() - RESUME_VERIFY_MS;
-  const toVerify = (await deps.proposals.listByStatus(['succeeded'])).filter((p) => p.plan.verify && Date.parse(p.finishedAt ?? p.updatedAt) >= since);
+  // Read from the index by time: a long-lived store holds every action that ever succeeded.
+  const since = new Date(deps.clock.now().getTime() - RESUME_VERIFY_MS).toISOString();
+  const toVerify = (await deps.proposals.listByStatus(['succeeded'], { updatedSince: since })).filter((p) => p.plan.verify);
   for (const p of toVerify) deps.workflow.verificationPending(p.id);
   const open = await deps.incidents.list({ status: ['open', 'acknowledged', 'mitigating'], limit: 100_000 });
   for (const incident of open) deps.workflow.incidentChanged(incident.id);

@@ -67,15 +67,16 @@ export function createDynamoProposalStore({ doc, prefix }: DynamoStoreOptions): 
     },
 
     /** Oldest update first, so jobs sweeping stuck proposals handle the longest-waiting first. */
-    async listByStatus(statuses: ProposalStatus[]) {
+    async listByStatus(statuses: ProposalStatus[], options = {}) {
+      const since = options.updatedSince;
       const perStatus = await Promise.all(
         statuses.map((status) =>
           queryAll(doc, {
             TableName,
             IndexName: 'byStatus',
-            KeyConditionExpression: '#status = :status',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':status': status },
+            KeyConditionExpression: since === undefined ? '#status = :status' : '#status = :status AND #updatedAt >= :since',
+            ExpressionAttributeNames: { '#status': 'status', ...(since === undefined ? {} : { '#updatedAt': 'updatedAt' }) },
+            ExpressionAttributeValues: { ':status': status, ...(since === undefined ? {} : { ':since': since }) },
           }),
         ),
       );

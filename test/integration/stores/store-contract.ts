@@ -137,6 +137,16 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
         expect((await proposals.listByStatus(['running', 'pending_approval'])).map((p) => p.id)).toEqual(['p1', 'p2']);
         expect(await proposals.listByStatus(['expired'])).toEqual([]);
       });
+
+      it('lists by status only those updated since a given time', async () => {
+        const { proposals } = await backend.freshStores();
+        await proposals.createIfAbsent(aProposal('old', { status: 'succeeded', updatedAt: '2024-05-01T12:00:00.000Z' }));
+        await proposals.createIfAbsent(aProposal('edge', { status: 'succeeded', updatedAt: '2024-05-02T12:00:00.000Z' }));
+        await proposals.createIfAbsent(aProposal('new', { status: 'succeeded', updatedAt: '2024-05-03T12:00:00.000Z' }));
+        await proposals.createIfAbsent(aProposal('other', { status: 'failed', updatedAt: '2024-05-03T12:00:00.000Z' }));
+        expect((await proposals.listByStatus(['succeeded'], { updatedSince: '2024-05-02T12:00:00.000Z' })).map((p) => p.id)).toEqual(['edge', 'new']);
+        expect((await proposals.listByStatus(['succeeded'])).map((p) => p.id)).toEqual(['old', 'edge', 'new']);
+      });
     });
 
     describe('audit', () => {
