@@ -62,6 +62,11 @@ export interface ProposalStore {
   /** Conditional on `proposal.version`; returns it with version + 1, or throws ConflictError. */
   update(proposal: Proposal): Promise<Proposal>;
   listByIncident(incidentId: string): Promise<Proposal[]>;
+  /**
+   * Whether this process has read or written a proposal with this id (nothing deletes proposals,
+   * so it exists): lets incident processing skip reading the incident's proposals again.
+   */
+  knownToExist(id: string): boolean;
   /** `updatedSince` (ISO time): only those last updated then or later, read as such from the index. */
   listByStatus(statuses: ProposalStatus[], options?: { updatedSince?: string }): Promise<Proposal[]>;
 }

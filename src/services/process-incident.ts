@@ -31,8 +31,14 @@ export async function processIncident(deps: ServiceDeps, incidentId: string): Pr
 
 async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<void> {
   const { runbooks, policy } = deps.catalogue;
-  // One read instead of a conditional create per alert on every pass: an alert storm re-runs this.
-  const existing = new Set((await deps.proposals.listByIncident(incident.id)).map((p) => p.id));
+  // At most one read of the incident's proposals instead of a conditional create per alert on
+  // every pass (an alert storm re-runs this), and none when this process knows them all.
+  let existing: Set<string> | undefined;
+  const exists = async (id: string) => {
+    if (deps.proposals.knownToExist(id)) return true;
+    existing ??= new Set((await deps.proposals.listByIncident(incident.id)).map((p) => p.id));
+    return existing.has(id);
+  };
   for (const alert of firingAlerts(incident)) {
     // A /remediate request or a scheduled run carries its own proposals; it is not matched against the catalogue.
     if (alert.fingerprint.startsWith(MANUAL_PREFIX) || alert.fingerprint.startsWith(SCHEDULE_PREFIX)) continue;
@@ -70,7 +76,7 @@ async function proposeRunbooks(deps: ServiceDeps, incident: Incident): Promise<v
         continue;
       }
       const { plan } = result;
-      if (existing.has(proposalId(incident.id, incident.round, plan.runbookId, plan.target))) continue;
+      if (await exists(proposalId(incident.id, incident.round, plan.runbookId, plan.target))) continue;
       const now = deps.clock.now().toISOString();
       const proposal: Proposal = {
         id: proposalId(incident.id, incident.round, plan.runbookId, plan.target),

@@ -7,6 +7,9 @@ import { queryAll } from './paginate.js';
 import type { DynamoStoreOptions } from './store-options.js';
 import { tableNames } from './tables.js';
 
+/** How many proposal ids a process remembers as existing (about 40 bytes each). */
+const KNOWN_IDS = 20_000;
+
 function byUpdatedAt(a: Proposal, b: Proposal): number {
   return a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0;
 }
@@ -18,19 +21,31 @@ function byUpdatedAt(a: Proposal, b: Proposal): number {
 export function createDynamoProposalStore({ doc, prefix }: DynamoStoreOptions): ProposalStore {
   const TableName = tableNames(prefix).executions;
 
+  // Ids of proposals this process has read or written, oldest first; bounded.
+  const known = new Set<string>();
+  const seen = <T extends { id: string } | undefined>(p: T): T => {
+    if (p && !known.has(p.id)) {
+      known.add(p.id);
+      if (known.size > KNOWN_IDS) known.delete(known.values().next().value as string);
+    }
+    return p;
+  };
+
   async function get(id: string): Promise<Proposal | undefined> {
     const out = await storeCall(doc.send(new GetCommand({ TableName, Key: { id }, ConsistentRead: true })));
-    return out.Item as Proposal | undefined;
+    return seen(out.Item as Proposal | undefined);
   }
 
   return {
     get,
 
+    knownToExist: (id) => known.has(id),
+
     async createIfAbsent(proposal) {
       const stored: Proposal = { ...proposal, version: 1 };
       try {
         await storeCall(doc.send(new PutCommand({ TableName, Item: stored, ConditionExpression: 'attribute_not_exists(id)' })));
-        return { created: true, proposal: stored };
+        return { created: true, proposal: seen(stored) };
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
       }
@@ -63,7 +78,7 @@ export function createDynamoProposalStore({ doc, prefix }: DynamoStoreOptions): 
         ExpressionAttributeValues: { ':incidentId': incidentId },
         ScanIndexForward: true,
       });
-      return items as unknown as Proposal[];
+      return (items as unknown as Proposal[]).map(seen);
     },
 
     /** Oldest update first, so jobs sweeping stuck proposals handle the longest-waiting first. */

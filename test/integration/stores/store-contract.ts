@@ -138,6 +138,14 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
         expect(await proposals.listByStatus(['expired'])).toEqual([]);
       });
 
+      it('knows a proposal exists once this process created or read it, and not before', async () => {
+        const { proposals } = await backend.freshStores();
+        expect(proposals.knownToExist('p1')).toBe(false);
+        await proposals.createIfAbsent(aProposal('p1'));
+        expect(proposals.knownToExist('p1')).toBe(true);
+        expect(proposals.knownToExist('p2')).toBe(false);
+      });
+
       it('lists by status only those updated since a given time', async () => {
         const { proposals } = await backend.freshStores();
         await proposals.createIfAbsent(aProposal('old', { status: 'succeeded', updatedAt: '2024-05-01T12:00:00.000Z' }));
