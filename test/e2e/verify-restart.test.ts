@@ -1,32 +1,15 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
+import { catalogueWith, errorRatioRunbook } from '../fixtures/error-ratio-runbook.js';
 import { startHarness } from './harness.js';
 import type { Harness } from './harness.js';
 
 /** A low-risk runbook with a verify check and no PromQL diagnostics: the check is the only query. */
-const RUNBOOK = `
-id: checkout-errors-redeploy
-title: Redeploy a service whose error ratio is high
-version: 1
-match: { alertname: [ErrorRatioHigh], labels: { cluster: ".+", service: ".+" } }
-risk: low
-reversible: true
-action_type: restart
-service: "{{labels.service}}"
-target: "ecs:{{labels.cluster}}/{{labels.service}}"
-parameters:
-  Cluster: { from: "{{labels.cluster}}", pattern: "^[A-Za-z0-9_-]{1,255}$" }
-  Service: { from: "{{labels.service}}", pattern: "^[A-Za-z0-9_-]{1,255}$" }
-action:
-  ssm: { document: ChatOps-ECSForceNewDeployment, parameters: [Cluster, Service] }
-verify: { promql: 'error_ratio{service="{{labels.service}}"}', expect: '< 0.01', within: 10m, every: 30s }
-cooldown: 15m
-`;
+const RUNBOOK = errorRatioRunbook('error_ratio');
 
 const ALERT = { name: 'ErrorRatioHigh', severity: 'warning', service: 'checkout-api', summary: 'checkout-api errors', status: 'firing', labels: { cluster: 'prod' } };
 
@@ -49,9 +32,7 @@ describe('a verify check cut short by a restart', () => {
 
   beforeAll(async () => {
     prometheus = await startPrometheusStub();
-    runbooks = await mkdtemp(path.join(tmpdir(), 'runbooks-verify-'));
-    await cp('runbooks', runbooks, { recursive: true });
-    await writeFile(path.join(runbooks, 'checkout-errors-redeploy.yaml'), RUNBOOK);
+    runbooks = await catalogueWith(RUNBOOK);
   });
   afterAll(async () => {
     await prometheus.close();

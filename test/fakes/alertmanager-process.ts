@@ -1,7 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { access, constants, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freeLoopbackPort } from './loopback-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { exitOf, spawnInGroup, stopGroup } from './process-group.js';
@@ -175,15 +174,4 @@ async function stop(child: ChildProcessWithoutNullStreams): Promise<void> {
   // No pid: it never started, and will never emit 'exit'.
   if (child.pid === undefined) return;
   await stopGroup(child, 5_000);
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

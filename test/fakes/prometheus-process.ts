@@ -1,7 +1,7 @@
 import { spawnInGroup, stopGroup } from './process-group.js';
 import { createServer as createHttpServer } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from './loopback-port.js';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -104,15 +104,4 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, message: 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(message());
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

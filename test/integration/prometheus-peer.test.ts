@@ -1,8 +1,8 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/core/audit.js';
+import { catalogueWith, errorRatioRunbook } from '../fixtures/error-ratio-runbook.js';
 import { systemPeer } from '../fakes/system-peers.js';
 import { startPrometheus } from '../fakes/prometheus-process.js';
 import type { RunningPrometheus } from '../fakes/prometheus-process.js';
@@ -12,27 +12,10 @@ import type { Harness } from '../e2e/harness.js';
 const PROMETHEUS = systemPeer('prometheus');
 
 /** A runbook with a range and an instant PromQL diagnostic, and a verify check; its action is ECS's. */
-const RUNBOOK = `
-id: checkout-errors-redeploy
-title: Redeploy a service whose error ratio is high
-version: 1
-match: { alertname: [ErrorRatioHigh], labels: { cluster: ".+", service: ".+" } }
-risk: low
-reversible: true
-action_type: restart
-service: "{{labels.service}}"
-target: "ecs:{{labels.cluster}}/{{labels.service}}"
-parameters:
-  Cluster: { from: "{{labels.cluster}}", pattern: "^[A-Za-z0-9_-]{1,255}$" }
-  Service: { from: "{{labels.service}}", pattern: "^[A-Za-z0-9_-]{1,255}$" }
-diagnostics:
-  - promql: { query: 'chatops_test_error_ratio{service="{{labels.service}}"}', range: 2m, step: 1s, title: error ratio }
-  - promql: { query: 'chatops_test_error_ratio{service="{{labels.probe}}"}', title: injection probe }
-action:
-  ssm: { document: ChatOps-ECSForceNewDeployment, parameters: [Cluster, Service] }
-verify: { promql: 'chatops_test_error_ratio{service="{{labels.service}}"}', expect: '< 0.01', within: 10m, every: 30s }
-cooldown: 15m
-`;
+const RUNBOOK = errorRatioRunbook('chatops_test_error_ratio', [
+  `promql: { query: 'chatops_test_error_ratio{service="{{labels.service}}"}', range: 2m, step: 1s, title: error ratio }`,
+  `promql: { query: 'chatops_test_error_ratio{service="{{labels.probe}}"}', title: injection probe }`,
+]);
 
 /** A label that would turn the probe query into `vector(1)` if values were pasted in unescaped. */
 const INJECTION = 'x"} or vector(1) or chatops_test_error_ratio{service="';
@@ -50,9 +33,7 @@ describe.skipIf(PROMETHEUS.skip)('PromQL diagnostics and verify against a real P
     prometheus = await startPrometheus({ binary: PROMETHEUS.binary });
     prometheus.set('chatops_test_error_ratio', { service: 'checkout-api' }, 0.001);
     prometheus.set('chatops_test_error_ratio', { service: 'payments' }, 0.5);
-    runbooks = await mkdtemp(path.join(tmpdir(), 'runbooks-promql-'));
-    await cp('runbooks', runbooks, { recursive: true });
-    await writeFile(path.join(runbooks, 'checkout-errors-redeploy.yaml'), RUNBOOK);
+    runbooks = await catalogueWith(RUNBOOK);
     await prometheus.waitFor('chatops_test_error_ratio{service="payments"}', 3);
   }, 60_000);
   afterAll(async () => {
