@@ -292,12 +292,11 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
   // answers 503 (Alertmanager retries), and the work is resumed on the next restart or alert.
   await resumeWork(deps).catch((err: unknown) => log.error({ err }, 'could not resume work from the store'));
 
-  const stopScheduler = options.scheduler === false ? () => undefined : startScheduler(
-          { ...deps, snapshots: snapshotSink(config, options) },
-          stores.leases,
-          typeof options.scheduler === 'object' ? jobs.filter((j) => !(options.scheduler as { skip: readonly string[] }).skip.includes(j.id)) : jobs,
-          (key, work) => tasks.run(key, work),
-        );
+  const skippedJobs = typeof options.scheduler === 'object' ? options.scheduler.skip : [];
+  const stopScheduler =
+    options.scheduler === false
+      ? () => undefined
+      : startScheduler({ ...deps, snapshots: snapshotSink(config, options) }, stores.leases, jobs.filter((j) => !skippedJobs.includes(j.id)), (key, work) => tasks.run(key, work));
 
   const settle = async () => {
     for (let i = 0; i < 50; i++) {

@@ -224,8 +224,9 @@ async function auditAlerts(
     if (effect === 'ignored' || effect === 'unchanged') continue;
     const stepKey = `alert:${alert.fingerprint}:${alert.status}:${alert.startsAt}:${incident.round}`;
     // Alert records carry no marker (see the audit store): a retry after a lost race must not write them again.
-    if (done.has(`${incident.id}\u0000${stepKey}`)) continue;
-    done.add(`${incident.id}\u0000${stepKey}`);
+    const doneKey = `${incident.id}\u0000${stepKey}`;
+    if (done.has(doneKey)) continue;
+    done.add(doneKey);
     const cut = clipped[i] ?? [];
     const { created } = await deps.audit.append({
       incidentId: incident.id,

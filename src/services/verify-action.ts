@@ -21,8 +21,8 @@ export async function verifyAction(deps: Deps, proposalId: string): Promise<void
   const p = await deps.proposals.get(proposalId);
   const verify = p?.plan.verify;
   if (!p || !verify || p.status !== 'succeeded') return;
-  const decided = await Promise.all(['action.verified', 'action.not_verified'].map((kind) => deps.audit.query({ incident: p.incidentId, kind, contains: p.id, n: 1 })));
-  if (decided.some((records) => records.length > 0)) return;
+  // One read of the trail: both verdicts carry the same step key.
+  if ((await deps.audit.after(p.incidentId, 0)).some((r) => r.stepKey === verdictKey(p))) return;
 
   const base = {
     incidentId: p.incidentId,
