@@ -303,7 +303,9 @@ export async function startBot(options: StartOptions): Promise<RunningBot> {
       await coordinator.idle();
       await tasks.idle();
       await delivery.idle();
-      if (coordinator.pending() + tasks.pending() === 0) return;
+      // A page PagerDuty took after Slack went idle leaves a thread line to show: look again.
+      const { slack, pagerduty } = delivery.backlog();
+      if (coordinator.pending() + tasks.pending() + slack + pagerduty === 0) return;
     }
   };
 

@@ -79,6 +79,8 @@ const DEFAULT_PACING: PacerOptions = { postIntervalMs: 1100, updatesPerWindow: 4
 const READ_BATCH = 500;
 /** Incidents whose state is read from the store at once. */
 const MAX_LOADS = 8;
+/** The shortest time between two passes over the incidents (see kick). */
+const DISPATCH_GAP_MS = 50;
 
 /**
  * Slack as a projection of the store (DESIGN §4.1): each incident's root message, its thread lines
@@ -103,6 +105,8 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
   let pumping = false;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let kickTimer: NodeJS.Timeout | undefined;
+  let lastDispatch = -Infinity;
   let loads = 0;
   const inFlight = new Set<Promise<void>>();
   let idleWaiters: (() => void)[] = [];
@@ -132,10 +136,22 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     return entry.needsPost || entry.needsUpdate || entry.busy || entry.loading;
   }
 
+  /**
+   * A kick wakes the pump at most once per DISPATCH_GAP_MS: in an alert storm every record kicks,
+   * and a pass over every incident per record would be CPU taken from the webhooks.
+   */
   function kick(): void {
     if (!active) return;
-    if (wake) wake();
-    else if (!pumping) void pump();
+    if (!wake) {
+      if (!pumping) void pump();
+      return;
+    }
+    const since = performance.now() - lastDispatch;
+    if (since >= DISPATCH_GAP_MS) wake();
+    else kickTimer ??= setTimeout(() => {
+      kickTimer = undefined;
+      wake?.();
+    }, DISPATCH_GAP_MS - since);
   }
 
   function checkIdle(): void {
@@ -534,6 +550,7 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     pumping = true;
     try {
       while (active) {
+        lastDispatch = performance.now();
         const waitMs = dispatch();
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -567,6 +584,8 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     },
     async stop() {
       active = false;
+      if (kickTimer) clearTimeout(kickTimer);
+      kickTimer = undefined;
       wake?.();
       await Promise.all([...inFlight]);
       entries.clear();
