@@ -81,8 +81,19 @@ const MAX_TEXT = 1024;
 
 const clip = (text: string) => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text);
 
+/**
+ * The size each applied alerts map was left at, so the next batch of a storm does not serialise
+ * the incident's alerts again. Alerts maps are never changed in place (applying an alert makes a
+ * new one), so a size noted for one stays true.
+ */
+const knownSizes = new WeakMap<Incident['alerts'], number>();
+
 export function alertsBytes(incident: Pick<Incident, 'alerts'>): number {
-  return JSON.stringify(incident.alerts).length;
+  const known = knownSizes.get(incident.alerts);
+  if (known !== undefined) return known;
+  const bytes = JSON.stringify(incident.alerts).length;
+  knownSizes.set(incident.alerts, bytes);
+  return bytes;
 }
 
 /** True for an alert kept without labels and annotations. */
@@ -174,6 +185,7 @@ export function applyAlert(incident: Incident, alert: Alert, now: Date, knownByt
  */
 function applyAlertSized(incident: Incident, alert: Alert, now: Date, bytes: number): { incident: Incident; effect: AlertEffect; bytes: number } {
   const applied = applyAlertItself(withOmitted(incident, alert, now), alert, now, bytes);
+  if (applied.incident.alerts !== incident.alerts) knownSizes.set(applied.incident.alerts, applied.bytes);
   if (applied.effect !== 'unchanged' || applied.incident === incident) return applied;
   // Only the count of left-out alerts changed: keep it, and resolve if it was all that held the incident open.
   return settleOmitted(applied.incident, now, bytes);
