@@ -90,6 +90,22 @@ describe('HTTP hardening', () => {
     expect(JSON.parse(res.body)).toEqual({ error: `body: larger than ${16 * 1024 * 1024} bytes`, field: 'body' });
   });
 
+  it('stores an alert whose body is sent chunked, and one with a declared length, alike', async () => {
+    const chunked = Buffer.from(generic('ChunkedBodyProbe'));
+    const res = await rawPost(`${h.bot.url}/alerts/generic`, { ...alertToken, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [chunked.subarray(0, 20), chunked.subarray(20)]);
+    expect(res.status, res.body).toBe(200);
+    const declared = Buffer.from(generic('DeclaredBodyProbe'));
+    const res2 = await rawPost(`${h.bot.url}/alerts/generic`, { ...alertToken, 'content-type': 'application/json', 'content-length': declared.length }, [declared]);
+    expect(res2.status, res2.body).toBe(200);
+    expect(JSON.parse(res2.body)).toMatchObject({ accepted: 1 });
+  });
+
+  it('refuses a chunked alert body with 413 once it passes 16 MiB', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const res = await rawPost(`${h.bot.url}/alerts/alertmanager`, { ...alertToken, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, Array.from({ length: 17 }, () => chunk));
+    expect(res.status).toBe(413);
+  });
+
   it('refuses a chunked operator body with 413 as soon as it passes 64 KiB', async () => {
     const chunk = Buffer.alloc(16 * 1024, 0x20);
     const res = await rawPost(`${h.bot.url}/api/kill-switches`, { ...operator, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [chunk, chunk, chunk, chunk, chunk]);

@@ -9,9 +9,15 @@ export function isLoopback(address: string | undefined): boolean {
   return address !== undefined && LOOPBACK.test(address);
 }
 
-/** Constant-time comparison (hash first, so lengths do not leak either). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Whether a presented secret is `secret`, compared in constant time (hashed first, so lengths do
+ * not leak either). The secret's own hash is taken once, not per request.
+ */
+export function secretMatcher(secret: string): (presented: string) => boolean {
+  const expected = sha256(secret);
+  return (presented) => timingSafeEqual(sha256(presented), expected);
 }
 
 /** `Authorization: Bearer <token>` or HTTP basic auth whose password is the token (Alertmanager's basic_auth). */
@@ -48,10 +54,11 @@ export function requireToken({
    */
   challenge: 'Basic' | 'Bearer';
 }): MiddlewareHandler {
+  const matches = token ? secretMatcher(token) : undefined;
   return async (c, next) => {
-    if (token) {
+    if (matches) {
       const presented = presentedToken(c.req.header('authorization'));
-      if (!presented || !sameSecret(presented, token)) {
+      if (!presented || !matches(presented)) {
         c.header('WWW-Authenticate', challenge === 'Basic' ? 'Basic realm="chatops", charset="UTF-8"' : 'Bearer realm="chatops"');
         return c.json({ error: `missing or wrong token: send "Authorization: Bearer <${variable}>" or basic auth with it as the password` }, 401);
       }

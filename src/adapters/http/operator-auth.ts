@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { authoritiesNamed } from '../../core/policy/authority.js';
 import type { Operator } from '../../core/policy/authority.js';
 import type { Policy } from '../../core/policy/schema.js';
 import type { RemoteAddress } from './auth.js';
-import { isLoopback, presentedToken } from './auth.js';
+import { isLoopback, presentedToken, secretMatcher } from './auth.js';
 import type { OidcVerifier } from './oidc-verifier.js';
 
 /** Hono variables set by {@link authenticateOperator}. */
@@ -25,10 +24,6 @@ export interface OperatorAuthOptions {
   log: Logger;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
 /**
  * Who is calling `/api/*`, set as `c.var.operator`:
  * - an OIDC bearer token from OIDC_ISSUER for OIDC_AUDIENCE: may read; holds the policy authorities
@@ -40,6 +35,7 @@ function sameSecret(a: string, b: string): boolean {
  */
 export function authenticateOperator(options: OperatorAuthOptions): MiddlewareHandler<{ Variables: OperatorVariables }> {
   const { token, oidc, log } = options;
+  const isToken = token ? secretMatcher(token) : () => false;
   const expected = [token ? 'OPERATOR_TOKEN' : undefined, oidc ? 'an access token from OIDC_ISSUER for OIDC_AUDIENCE' : undefined].filter(Boolean).join(' or ');
   const challenge = { 'WWW-Authenticate': 'Bearer realm="chatops"' };
   const body = (reason: string) => ({ error: `${reason}: send "Authorization: Bearer <${expected}>"` });
@@ -54,7 +50,7 @@ export function authenticateOperator(options: OperatorAuthOptions): MiddlewareHa
     }
     const presented = presentedToken(c.req.header('authorization'));
     if (!presented) return c.json(body('missing bearer token'), 401, challenge);
-    if (token && sameSecret(presented, token)) {
+    if (isToken(presented)) {
       c.set('operator', staticOperator('operator-token', 'OPERATOR_TOKEN', options));
       return next();
     }
