@@ -5,6 +5,7 @@ import type { AlertEffect, Incident } from '../core/incident.js';
 import { alertsBytes, applyAlert, canReopen, newIncident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError } from './ports.js';
+import type { GroupClaim } from './ports.js';
 import { auditLifecycle } from './lifecycle-records.js';
 import { withdrawWaitingProposals } from './resolution.js';
 
@@ -28,6 +29,8 @@ const FAST_PATH_MAX_ALERTS = 16;
 
 type Deps = Pick<ServiceDeps, 'incidents' | 'proposals' | 'audit' | 'clock' | 'metrics' | 'log' | 'defaultChannel'>;
 type Effect = RecordedAlert['effect'];
+/** Writes the alerts' records for `incident`; `whole`: each carries its alert (the trail is its only store). */
+type Recorder = (incident: Incident, effects: readonly Effect[], whole: boolean) => Promise<void>;
 
 function withChannel(deps: Deps, incident: Incident): Incident {
   if (!incident.channel && deps.defaultChannel) incident.channel = deps.defaultChannel;
@@ -96,6 +99,27 @@ export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>
   throw new ConflictError(`incident ${incidentId} kept changing while its alerts were applied; gave up after ${MAX_RACE_RETRIES} attempts`);
 }
 
+/** What the fast path decided; `reservedId` is an id taken for a group no one has claimed yet. */
+type Joined = { incident: Incident; effects: Effect[] } | { unclaimed: boolean; reservedId?: string };
+
+/**
+ * The claim of a group this process has not seen, read from the store. When some alert fires, the
+ * next incident id is taken at the same time: a new group then opens one round trip sooner, and
+ * a group that had a claim after all gives the id back (see IncidentStore.releaseId).
+ */
+async function lookUpClaim(deps: Deps, alerts: readonly Alert[]): Promise<{ claim?: GroupClaim; reservedId?: string }> {
+  const groupKey = (alerts[0] as Alert).groupKey;
+  const firing = alerts.some((a) => a.status === 'firing');
+  const [claim, id] = await Promise.allSettled([deps.incidents.getClaim(groupKey), firing ? deps.incidents.nextId() : Promise.resolve(undefined)]);
+  if (claim.status === 'rejected' || claim.value) {
+    if (id.status === 'fulfilled' && id.value) void deps.incidents.releaseId(id.value);
+    if (claim.status === 'rejected') throw claim.reason;
+    return { claim: claim.value as GroupClaim };
+  }
+  if (id.status === 'rejected') throw id.reason;
+  return id.value ? { reservedId: id.value } : {};
+}
+
 /**
  * The usual case of an alert storm: alerts that join an incident this process knows to be open
  * and change nothing of its lifecycle. They are durable once their audit records are written; the
@@ -103,11 +127,15 @@ export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>
  * else (a new group, an opening, a resolution, a reopen, an incident not known here) is undefined:
  * the full path handles it.
  */
-async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<{ incident: Incident; effects: Effect[] } | { unclaimed: boolean }> {
+async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<Joined> {
   if (alerts.length > FAST_PATH_MAX_ALERTS) return { unclaimed: false };
-  const claim = await deps.incidents.getClaim((alerts[0] as Alert).groupKey, { cached: true });
-  // Read from the store just now: the full path need not read it again to open the group's incident.
-  if (!claim) return { unclaimed: true };
+  let claim = deps.incidents.knownClaim((alerts[0] as Alert).groupKey);
+  if (!claim) {
+    const looked = await lookUpClaim(deps, alerts);
+    // Read from the store just now: the full path need not read it again to open the group's incident.
+    if (!looked.claim) return { unclaimed: true, ...(looked.reservedId ? { reservedId: looked.reservedId } : {}) };
+    claim = looked.claim;
+  }
   const known = await deps.incidents.get(claim.incidentId, { cached: true, maxAgeMs: FRESH_MS });
   if (!known || known.status === 'resolved') return { unclaimed: false };
   const effects: Effect[] = alerts.map(() => 'unchanged');
@@ -128,8 +156,9 @@ async function joinKnownIncident(deps: Deps, alerts: readonly Alert[]): Promise<
 async function storeGroup(
   deps: Deps,
   alerts: readonly Alert[],
-  record: (incident: Incident, effects: readonly Effect[]) => Promise<void>,
+  record: Recorder,
   unclaimed: boolean,
+  reservedId?: string,
 ): Promise<{ incident: Incident | undefined; effects: Effect[] }> {
   const groupKey = (alerts[0] as Alert).groupKey;
   for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
@@ -143,7 +172,7 @@ async function storeGroup(
       if (!claim) {
         // A lone "resolved" for a group we never saw has nothing to resolve.
         if (!alerts.some((a) => a.status === 'firing')) return { incident: undefined, effects: alerts.map(() => 'ignored') };
-        return { incident: await openNew(deps, groupKey, undefined, alerts, effects, now, record), effects };
+        return { incident: await openNew(deps, { groupKey, previous: undefined, reservedId: attempt === 0 ? reservedId : undefined }, alerts, effects, now, record), effects };
       }
       let existing = await deps.incidents.get(claim.incidentId);
       if (existing?.status === 'resolved' && attempt === 0) {
@@ -157,15 +186,15 @@ async function storeGroup(
         // The claim was written but the process stopped before the incident: finish the job.
         const opened = openedFrom(deps, claim.incidentId, alerts, effects, now);
         if (!opened) return { incident: undefined, effects: alerts.map(() => 'ignored') };
-        await record(opened, effects);
+        await record(opened, effects, false);
         return { incident: await deps.incidents.create(opened), effects };
       }
       const { incident: current, lastSeq } = await withRecordedAlerts(deps, existing);
       if (current.status === 'resolved' && alerts.some((a) => a.status === 'firing') && !canReopen(current, now)) {
-        return { incident: await openNew(deps, groupKey, current.id, alerts, effects, now, record), effects };
+        return { incident: await openNew(deps, { groupKey, previous: current.id }, alerts, effects, now, record), effects };
       }
       const next = applyAll(current, alerts, effects, 0, now);
-      await record(next, effects);
+      await record(next, effects, false);
       // Nothing for the item (redeliveries, alerts it has no room for): the records were all there was to write.
       if (next === current && lastSeq === undefined) return { incident: existing, effects };
       return { incident: await deps.incidents.update(lastSeq === undefined ? next : { ...next, foldedSeq: lastSeq }), effects };
@@ -183,25 +212,53 @@ async function storeGroup(
  */
 async function openNew(
   deps: Deps,
-  groupKey: string,
-  previous: string | undefined,
+  group: { groupKey: string; previous: string | undefined; reservedId?: string | undefined },
   alerts: readonly Alert[],
   effects: Effect[],
   now: Date,
-  record: (incident: Incident, effects: readonly Effect[]) => Promise<void>,
+  record: Recorder,
 ): Promise<Incident> {
-  const id = await deps.incidents.nextId();
+  const id = group.reservedId ?? (await deps.incidents.nextId());
   try {
-    await deps.incidents.putClaim({ groupKey, incidentId: id }, previous);
+    await deps.incidents.putClaim({ groupKey: group.groupKey, incidentId: id }, group.previous);
   } catch (err) {
-    deps.incidents.releaseId(id);
+    void deps.incidents.releaseId(id);
     throw err;
   }
   const opened = openedFrom(deps, id, alerts, effects, now) as Incident;
   // A new id: its audit chain is empty, so its first append need not read it.
   deps.audit.beginChain(id);
-  await record(opened, effects);
-  return deps.incidents.create(opened);
+  if (alerts.length > FAST_PATH_MAX_ALERTS) {
+    await record(opened, effects, false);
+    return deps.incidents.create(opened);
+  }
+  return openFromTrail(deps, opened, alerts, now, (whole) => record(opened, effects, whole));
+}
+
+/**
+ * Opens a small batch's incident with its two writes at once: the alerts' records, each carrying
+ * its whole alert, and the incident item without the alerts, which it takes in from the trail as
+ * it does the joins of the fast path (foldRecordedAlerts, right after). So the item never holds an
+ * alert its trail lacks, whichever write fails. This process remembers the incident with its alerts
+ * once both are written; if the records failed, it remembers the item as stored, so the retry that
+ * follows (Alertmanager's, on the 503) records the alerts.
+ */
+async function openFromTrail(deps: Deps, opened: Incident, alerts: readonly Alert[], now: Date, record: (whole: boolean) => Promise<void>): Promise<Incident> {
+  const first = alerts.find((a) => a.status === 'firing') as Alert;
+  const item: Incident = { ...withChannel(deps, newIncident(opened.id, first, now)), alerts: {} };
+  const [recorded, created] = await Promise.allSettled([
+    record(true),
+    deps.incidents.create(item).then((stored) => {
+      deps.incidents.remember({ ...opened, version: stored.version });
+      return stored;
+    }),
+  ]);
+  if (recorded.status === 'rejected') {
+    if (created.status === 'fulfilled') deps.incidents.remember(created.value);
+    throw recorded.reason;
+  }
+  if (created.status === 'rejected') throw created.reason;
+  return { ...opened, version: created.value.version };
 }
 
 /**
@@ -226,7 +283,6 @@ async function auditAlerts(
     // Alert records carry no marker (see the audit store): a retry after a lost race must not write them again.
     const doneKey = `${incident.id}\u0000${stepKey}`;
     if (done.has(doneKey)) continue;
-    done.add(doneKey);
     const cut = clipped[i] ?? [];
     const { created } = await deps.audit.append({
       incidentId: incident.id,
@@ -239,6 +295,7 @@ async function auditAlerts(
       targetResource: alert.resource,
       details: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, summary: alert.summary, effect, ...(whole ? { alert: alertOfRecordFields(alert) } : {}), ...(cut.length > 0 ? { clipped: cut } : {}) },
     });
+    done.add(doneKey);
     if (!created) continue;
     deps.metrics.alertReceived(alert.source);
     if (effect === 'opened') deps.metrics.incidentOpened();
@@ -262,7 +319,7 @@ export async function recordAlerts(deps: Deps, input: readonly Alert[]): Promise
     return joined.effects.map((effect) => ({ incidentId: joined.incident.id, effect }));
   }
   const done = new Set<string>();
-  const { incident, effects } = await storeGroup(deps, alerts, (into, applied) => auditAlerts(deps, into, alerts, applied, clipped, false, done), joined.unclaimed);
+  const { incident, effects } = await storeGroup(deps, alerts, (into, applied, whole) => auditAlerts(deps, into, alerts, applied, clipped, whole, done), joined.unclaimed, joined.reservedId);
   if (!incident) return alerts.map(() => ({ incidentId: '', effect: 'ignored' }));
   // A reopening or a resolution is complete before the answer (no click may run a proposal of a
   // resolved incident); an opening is recorded by incident processing, right after.

@@ -26,8 +26,14 @@ export interface GroupClaim {
 export interface IncidentStore {
   /** Allocates the next short id (INC-1, INC-2, …) with an atomic counter. */
   nextId(): Promise<string>;
-  /** An id from nextId that was not used (its claim lost a race): this process hands it out next. */
-  releaseId(id: string): void;
+  /**
+   * An id from nextId that was not used (its claim lost a race, or the group had one already): back
+   * to the counter when no one took a number since, else this process hands it out next. Never
+   * rejects; callers need not wait for it.
+   */
+  releaseId(id: string): Promise<void>;
+  /** The claim of a group as this process last saw it, without a read; undefined when it saw none. */
+  knownClaim(groupKey: string): GroupClaim | undefined;
   /**
    * The claim of a group. With `cached`, a claim this process read or wrote before may be returned
    * without a read: a claim only moves away from a *resolved* incident, so a cached claim whose

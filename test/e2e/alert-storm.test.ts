@@ -63,6 +63,8 @@ describe('one webhook carrying a whole group', () => {
       group.alerts[0]!.status = 'resolved';
       const res = await h.postAlert('/alerts/alertmanager', group);
       expect(await res.json()).toMatchObject({ accepted: 3, incidents: ['INC-1'] });
+      // The item takes the alerts in from their records right after the answer (incident processing).
+      await h.settle();
       const { incidents } = await h.api<{ incidents: Incident[] }>('/api/incidents');
       expect(incidents).toHaveLength(1);
       expect(Object.keys(incidents[0]!.alerts).sort()).toEqual(['fp1', 'fp2']);

@@ -88,8 +88,31 @@ export function createDynamoIncidentStore({ doc, prefix, clock = systemClock }: 
   return {
     remember: (incident) => remember(incident),
 
-    releaseId(id) {
-      spareIds.push(id);
+    async releaseId(id) {
+      // Back to the counter if nobody took a number since (no gap, no number out of order);
+      // otherwise this process hands it out next.
+      const n = idNumber(id);
+      try {
+        await storeCall(
+          doc.send(
+            new UpdateCommand({
+              TableName: CounterTable,
+              Key: { pk: COUNTER_KEY },
+              UpdateExpression: 'SET #value = #value - :one',
+              ConditionExpression: '#value = :n',
+              ExpressionAttributeNames: { '#value': 'value' },
+              ExpressionAttributeValues: { ':one': 1, ':n': n },
+            }),
+          ),
+        );
+      } catch {
+        spareIds.push(id);
+      }
+    },
+
+    knownClaim(groupKey) {
+      const incidentId = claims.get(groupKey);
+      return incidentId === undefined ? undefined : { groupKey, incidentId };
     },
 
     async nextId() {

@@ -39,6 +39,14 @@ export function describeStoreContract(name: string, start: () => Promise<StoreBa
         expect(new Set(ids).size).toBe(20);
       });
 
+      it('takes back an unused id when no one took a number since, so the next incident gets it', async () => {
+        const { incidents } = await backend.freshStores();
+        const unused = await incidents.nextId();
+        await incidents.releaseId(unused);
+        expect(await incidents.nextId()).toBe(unused);
+        expect(await incidents.nextId()).not.toBe(unused);
+      });
+
       it('lets exactly one of two racing first claims of a group win', async () => {
         const { incidents } = await backend.freshStores();
         const results = await Promise.allSettled([
