@@ -9,23 +9,44 @@ export interface Limiter {
   acquire(): Promise<() => void>;
 }
 
-/** `max` is read at every acquire and release, so a limit can tighten while something is busy. */
-export function createLimiter(max: () => number): Limiter & { wake(): void } {
+/**
+ * `max` is read at every acquire and release, so a limit can tighten while something is busy.
+ * `spacing` (ms, read likewise; 0 for none) is the least time between two starts: waiting work
+ * is then started by a timer once it allows.
+ */
+export function createLimiter(max: () => number, spacing: () => number = () => 0): Limiter & { wake(): void } {
   let running = 0;
+  let lastStart = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
   const waiting: (() => void)[] = [];
+  /** ms until the spacing allows a start; 0 when it does now. */
+  const untilSpaced = () => Math.max(0, lastStart + spacing() - performance.now());
+  const start = () => {
+    lastStart = performance.now();
+    running++;
+  };
   const next = () => {
     while (waiting.length > 0 && running < max()) {
-      running++;
+      const wait = untilSpaced();
+      if (wait > 0) {
+        timer ??= setTimeout(() => {
+          timer = undefined;
+          next();
+        }, wait);
+        return;
+      }
+      start();
       waiting.shift()?.();
     }
   };
   return {
     async acquire() {
-      if (running < max() && waiting.length === 0) running++;
-      else await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-        next();
-      });
+      if (running < max() && waiting.length === 0 && untilSpaced() === 0) start();
+      else
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          next();
+        });
       return () => {
         running--;
         next();

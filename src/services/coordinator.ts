@@ -17,11 +17,14 @@ import { verifyAction } from './verify-action.js';
 const INCIDENT_CONCURRENCY = 2;
 const PROPOSAL_CONCURRENCY = 4;
 /**
- * While this many webhooks are being stored at once, incident and proposal work run one at a time
- * each: alerts are what Alertmanager waits for (and retries), and the work they cause runs a few
- * seconds later without harm. It never stops: a storm that does not end still gets its proposals.
+ * While this many webhooks are being stored at once, incident and proposal work each start at most
+ * one pass a second (BUSY_SPACING_MS), one at a time: alerts are what Alertmanager waits for (and
+ * retries), and the work they cause runs a few seconds later without harm, with the alerts that
+ * came meanwhile taken in by one pass. It never stops: a storm that does not end still gets its
+ * proposals.
  */
 const BUSY_INGEST = 2;
+const BUSY_SPACING_MS = 1000;
 
 export interface WorkflowCoordinator {
   workflow: Workflow;
@@ -43,8 +46,9 @@ export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
   const tasks = createBackgroundTasks(log);
   let arriving = 0;
   const busy = () => arriving >= BUSY_INGEST;
-  const incidents = createLimiter(() => (busy() ? 1 : INCIDENT_CONCURRENCY));
-  const proposals = createLimiter(() => (busy() ? 1 : PROPOSAL_CONCURRENCY));
+  const spacing = () => (busy() ? BUSY_SPACING_MS : 0);
+  const incidents = createLimiter(() => (busy() ? 1 : INCIDENT_CONCURRENCY), spacing);
+  const proposals = createLimiter(() => (busy() ? 1 : PROPOSAL_CONCURRENCY), spacing);
   let deps: ServiceDeps | undefined;
   const bound = (): ServiceDeps => {
     if (!deps) throw new Error('the workflow coordinator was used before bind()');
