@@ -241,7 +241,7 @@ function applyAlertItself(incident: Incident, alert: Alert, now: Date, bytes: nu
     next.round = incident.round + 1;
     return { incident: next, effect: 'reopened', bytes };
   }
-  const stillFiring = Object.values(next.alerts).some((a) => a.status === 'firing');
+  const stillFiring = alert.status === 'firing' || Object.values(next.alerts).some((a) => a.status === 'firing');
   if (!stillFiring && !next.alertsOverflow && !next.alertsOmitted) {
     next.status = 'resolved';
     next.resolvedAt = now.toISOString();
