@@ -36,7 +36,8 @@ const scenarios: Scenario[] = [
 function format(value: number): string {
   if (Number.isNaN(value)) return 'n/a';
   if (Number.isInteger(value)) return String(value);
-  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+  // Two decimals below 10, so a ratio of 0.58 against a target of 0.6 does not print as "0.6 FAIL".
+  return value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 
 function verdict(row: Row): string {
