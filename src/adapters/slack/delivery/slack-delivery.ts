@@ -68,6 +68,11 @@ interface Entry {
   failures: number;
   /** A batch of thread lines whose post has an unknown outcome: looked for before posting again. */
   unknownLines?: { lastSeq: number; since: string };
+  /**
+   * This replica wrote the first record of the incident's trail: nothing can have been shown of it
+   * yet, so its chat state is known to be empty without a read.
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -198,13 +203,16 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
   }
 
   async function load(entry: Entry): Promise<void> {
-    const stored = await options.deliveries.get<ChatState>(`chat#${entry.id}`);
+    const fresh = entry.fresh === true;
+    entry.fresh = false;
+    const stored = fresh ? undefined : await options.deliveries.get<ChatState>(`chat#${entry.id}`);
     if (stored) {
       entry.state = stored.value;
       entry.version = stored.version;
       return;
     }
-    const channel = entry.id === CONTROLS_AUDIT ? options.defaultChannel : (await options.incidents.get(entry.id))?.channel;
+    // The incident this process just opened is in its cache; its channel never changes.
+    const channel = entry.id === CONTROLS_AUDIT ? options.defaultChannel : (await options.incidents.get(entry.id, { cached: fresh }))?.channel;
     if (!channel) {
       // No channel (none configured, or the incident is gone): nothing to show anywhere.
       entry.needsPost = false;
@@ -567,6 +575,8 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
   return {
     touched(incidentId, _seq, record) {
       const entry = entryOf(incidentId);
+      // A record this replica wrote at seq 1 began the trail (only records written now are passed).
+      if (record?.seq === 1 && !entry.state && !entry.loading) entry.fresh = true;
       if (!record || isThreadLine(record) || record.kind === 'approval.requested' || isAnnouncement(record) || !entry.state?.root.ts) wantPost(entry);
       if (incidentId !== CONTROLS_AUDIT) wantUpdate(entry);
       kick();
