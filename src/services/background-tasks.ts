@@ -57,6 +57,33 @@ export function createLimiter(max: () => number, spacing: () => number = () => 0
   };
 }
 
+/**
+ * Events over the last second, from two one-second buckets (the previous one weighted by how much
+ * of it the window still covers): constant memory whatever the rate. `now` in milliseconds.
+ */
+export function createArrivalRate(now: () => number): { add(): void; perSecond(): number } {
+  let bucket = Math.floor(now() / 1000);
+  let current = 0;
+  let previous = 0;
+  const roll = () => {
+    const b = Math.floor(now() / 1000);
+    if (b === bucket) return;
+    previous = b === bucket + 1 ? current : 0;
+    current = 0;
+    bucket = b;
+  };
+  return {
+    add() {
+      roll();
+      current++;
+    },
+    perSecond() {
+      roll();
+      return current + previous * (1 - (now() % 1000) / 1000);
+    },
+  };
+}
+
 export interface TaskOptions {
   /**
    * The kind of work: if a task of this key and kind is queued and not yet started, return that

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { advanceProposal } from './advance-proposal.js';
 import { followUpExecution } from './after-execution.js';
-import { createBackgroundTasks, createLimiter } from './background-tasks.js';
+import { createArrivalRate, createBackgroundTasks, createLimiter } from './background-tasks.js';
 import type { ServiceDeps } from './deps.js';
 import { runExecution } from './execute-proposal.js';
 import { processIncident } from './process-incident.js';
@@ -17,13 +17,15 @@ import { verifyAction } from './verify-action.js';
 const INCIDENT_CONCURRENCY = 2;
 const PROPOSAL_CONCURRENCY = 4;
 /**
- * While this many webhooks are being stored at once, incident and proposal work each start at most
- * one pass a second (BUSY_SPACING_MS), one at a time: alerts are what Alertmanager waits for (and
- * retries), and the work they cause runs a few seconds later without harm, with the alerts that
- * came meanwhile taken in by one pass. It never stops: a storm that does not end still gets its
- * proposals.
+ * While this many webhooks are being stored at once, or webhooks arrived at this rate or more over
+ * the last second (a flood: Alertmanager sends a few a second), incident and proposal work each
+ * start at most one pass a second (BUSY_SPACING_MS), one at a time: alerts are what Alertmanager
+ * waits for (and retries), and the work they cause runs a few seconds later without harm, with the
+ * alerts that came meanwhile taken in by one pass. It never stops: a storm that does not end still
+ * gets its proposals.
  */
 const BUSY_INGEST = 2;
+const FLOOD_PER_SECOND = 50;
 const BUSY_SPACING_MS = 1000;
 
 export interface WorkflowCoordinator {
@@ -45,7 +47,8 @@ export interface WorkflowCoordinator {
 export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
   const tasks = createBackgroundTasks(log);
   let arriving = 0;
-  const busy = () => arriving >= BUSY_INGEST;
+  const arrivals = createArrivalRate(() => performance.now());
+  const busy = () => arriving >= BUSY_INGEST || arrivals.perSecond() >= FLOOD_PER_SECOND;
   const spacing = () => (busy() ? BUSY_SPACING_MS : 0);
   const incidents = createLimiter(() => (busy() ? 1 : INCIDENT_CONCURRENCY), spacing);
   const proposals = createLimiter(() => (busy() ? 1 : PROPOSAL_CONCURRENCY), spacing);
@@ -66,6 +69,7 @@ export function createWorkflowCoordinator(log: Logger): WorkflowCoordinator {
     },
     alertsArriving() {
       arriving++;
+      arrivals.add();
       let done = false;
       return () => {
         if (done) return;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLimiter } from '../../src/services/background-tasks.js';
+import { createArrivalRate, createLimiter } from '../../src/services/background-tasks.js';
 
 /** Starts `n` tasks through the limiter; each holds its slot until released by hand. */
 function startTasks(limiter: ReturnType<typeof createLimiter>, n: number) {
@@ -58,5 +58,22 @@ describe('the background work limiter', () => {
     limiter.wake();
     await vi.advanceTimersByTimeAsync(0);
     expect(tasks.startedAt).toHaveLength(4);
+  });
+});
+
+describe('the arrival rate that tells a flood of webhooks', () => {
+  it('counts the events of the last second, and forgets them as the second passes', () => {
+    let now = 10_000;
+    const rate = createArrivalRate(() => now);
+    for (let i = 0; i < 60; i++) rate.add();
+    expect(rate.perSecond()).toBe(60);
+    now += 1000; // the next second: the previous one still covers the whole window
+    expect(rate.perSecond()).toBe(60);
+    now += 500; // half of it left
+    expect(rate.perSecond()).toBe(30);
+    rate.add();
+    expect(rate.perSecond()).toBe(31);
+    now += 2000; // two seconds with nothing
+    expect(rate.perSecond()).toBe(0);
   });
 });
