@@ -198,7 +198,7 @@ describe('two bot replicas on one store', () => {
     expect(verify.intact).toBe(true);
   });
 
-  it('number the incidents of groups both receive at once without gaps: a replica that loses a group keeps its id for the next', async () => {
+  it('number the incidents of groups both receive at once without gaps: a replica that loses a group gives its number back or keeps it for the next', async () => {
     const ecs = await fixture('ecs-firing.json') as { groupKey: string; alerts: { fingerprint: string; labels: Record<string, string> }[] };
     for (let i = 0; i < 10; i++) {
       const body = structuredClone(ecs);
