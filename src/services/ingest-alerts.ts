@@ -5,7 +5,7 @@ import type { AlertEffect, Incident } from '../core/incident.js';
 import { alertsBytes, applyAlert, canReopen, newIncident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError } from './ports.js';
-import type { GroupClaim } from './ports.js';
+import type { AuditStore, GroupClaim } from './ports.js';
 import { auditLifecycle } from './lifecycle-records.js';
 import { withdrawWaitingProposals } from './resolution.js';
 
@@ -64,7 +64,7 @@ function openedFrom(deps: Deps, id: string, alerts: readonly Alert[], effects: E
  * The incident with every alert its trail holds that the item does not yet (see `foldedSeq`), and
  * the seq read up to; `incident` unchanged and `lastSeq` undefined when there is nothing to add.
  */
-export async function withRecordedAlerts(deps: Pick<Deps, 'audit'>, incident: Incident): Promise<{ incident: Incident; lastSeq?: number }> {
+export async function withRecordedAlerts(deps: { audit: Pick<AuditStore, 'after'> }, incident: Incident): Promise<{ incident: Incident; lastSeq?: number }> {
   const records = await deps.audit.after(incident.id, incident.foldedSeq ?? 0);
   if (records.length === 0) return { incident };
   let current = incident;

@@ -1,6 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStores } from '../../src/adapters/stores/index.js';
+import type { ChatBlocks } from '../../src/adapters/slack/delivery/chat-blocks.js';
+import { createSlackDelivery } from '../../src/adapters/slack/delivery/slack-delivery.js';
+import type { SlackApi } from '../../src/adapters/slack/delivery/slack-api.js';
 import type { Alert } from '../../src/core/alert.js';
 import { createAuditLog } from '../../src/services/audit-log.js';
 import { foldRecordedAlerts, recordAlerts } from '../../src/services/ingest-alerts.js';
@@ -61,7 +64,7 @@ describe('opening an incident: its alert record and its item are written at once
       clock: systemClock,
       metrics: noMetrics,
       log: pino({ level: 'silent' }),
-      defaultChannel: undefined,
+      defaultChannel: 'C0INCIDENTS',
     };
     return { deps, stores };
   }
@@ -113,5 +116,46 @@ describe('opening an incident: its alert record and its item are written at once
     await new Promise((r) => setTimeout(r, 50)); // the give-back is not waited for
     expect((await recordAlerts(a.deps, [alert('g2', 'fp1')]))[0]?.incidentId).toBe('INC-2');
     expect((await recordAlerts(b.deps, [alert('g3', 'fp1')]))[0]?.incidentId).toBe('INC-3');
+  });
+
+  it('shows a just-opened incident\'s alert in its root message, before the item has taken it in', async () => {
+    const { prefix } = await dynamo.freshStores();
+    const { deps, stores } = replica(dynamo.doc, prefix);
+    await recordAlerts(deps, [alert('g', 'fp1')]);
+    expect(Object.keys((await stores.incidents.get('INC-1'))?.alerts ?? {}), 'the item has not taken it in yet').toEqual([]);
+    const posts: { channel: string; message: ChatBlocks }[] = [];
+    let ts = 0;
+    const api: SlackApi = {
+      post: async (channel, message) => {
+        posts.push({ channel, message });
+        return { kind: 'ok', value: { ts: `1700000000.${String(++ts).padStart(6, '0')}` } };
+      },
+      update: async () => ({ kind: 'ok', value: undefined }),
+      find: async () => ({ kind: 'ok', value: undefined }),
+      upload: async () => ({ kind: 'refused', code: 'not_used' }),
+      share: async () => ({ kind: 'refused', code: 'not_used' }),
+      findFile: async () => ({ kind: 'ok', value: false }),
+    };
+    const slack = createSlackDelivery({
+      api,
+      incidents: stores.incidents,
+      proposals: stores.proposals,
+      audit: stores.audit,
+      auditLog: deps.audit,
+      deliveries: stores.deliveries,
+      runbookOf: () => undefined,
+      defaultChannel: 'C0INCIDENTS',
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      metrics: noMetrics,
+      updateSettleMs: 0,
+    });
+    slack.start();
+    slack.touched('INC-1', 1);
+    await slack.idle();
+    await slack.stop();
+    const root = posts[0];
+    expect(root?.channel).toBe('C0INCIDENTS');
+    expect(JSON.stringify(root?.message.blocks)).toContain('1 firing / 1 total');
   });
 });

@@ -5,6 +5,7 @@ import type { Proposal } from '../../../core/proposal.js';
 import type { Runbook } from '../../../core/runbooks/schema.js';
 import type { AuditLog } from '../../../services/audit-log.js';
 import { CONTROLS_AUDIT } from '../../../services/kill-switch.js';
+import { withRecordedAlerts } from '../../../services/ingest-alerts.js';
 import type { Metrics } from '../../../services/metrics.js';
 import type { AuditStore, Clock, DeliveryStore, IncidentStore, ProposalStore } from '../../../services/ports.js';
 import { ConflictError } from '../../../services/ports.js';
@@ -312,9 +313,15 @@ export function createSlackDelivery(options: SlackDeliveryOptions): DeliverySink
     ? createChartUploads({ api, audit: options.audit, deliveries: options.deliveries, render: options.renderChart, clock, log, refusedRetryMs: Math.max(refusedRetryMs, 60 * 60_000), send, posted: (channel) => pacer.posted(channel, now()) })
     : undefined;
 
+  /**
+   * The incident as its trail has it: the item with the alerts recorded since it last took them in
+   * (a just-opened incident's first ones, a storm's latest), so the root shows them at once.
+   */
   async function view(incidentId: string) {
-    const incident = await options.incidents.get(incidentId);
-    return incident ? { incident, proposals: await options.proposals.listByIncident(incidentId) } : undefined;
+    const stored = await options.incidents.get(incidentId);
+    if (!stored) return undefined;
+    const { incident } = await withRecordedAlerts({ audit: options.audit }, stored);
+    return { incident, proposals: await options.proposals.listByIncident(incidentId) };
   }
 
   /** Posts the next thing the incident (or CONTROLS) has waiting; says whether more may be left. */
