@@ -16,7 +16,7 @@ const TableName = 'chatops-audit';
 type Verdict = { incident: string; intact: boolean; records: number; brokenAt?: number; reason?: string };
 
 describe('someone edits or deletes an audit record directly in DynamoDB', () => {
-  let dynamo: SharedStore['dynamo'];
+  let store: SharedStore;
   let doc: DynamoDBDocumentClient;
   let h: Harness;
   let original: AuditRecord[];
@@ -26,8 +26,9 @@ describe('someone edits or deletes an audit record directly in DynamoDB', () => 
 
   beforeAll(async () => {
     // A dynalite of the test's own, used as "real DynamoDB", so the test can reach behind the bot.
-    ({ dynamo, doc } = await startSharedStore());
-    h = await startHarness({ STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    store = await startSharedStore();
+    doc = store.doc;
+    h = await startHarness(store.env);
     expect((await h.postAlert('/alerts/alertmanager', await fixture('ec2-firing.json'))).status).toBe(200);
     await h.settle();
     original = (await h.api<{ records: AuditRecord[] }>('/api/audit?incident=INC-1&n=100')).records;
@@ -36,8 +37,7 @@ describe('someone edits or deletes an audit record directly in DynamoDB', () => 
   });
   afterAll(async () => {
     await h.close();
-    doc.destroy();
-    await dynamo.close();
+    await store.close();
   });
 
   it('reports the untouched trail as intact', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { createDynamoLeaseStore } from '../../src/adapters/stores/dynamo-lease-store.js';
+import { startSharedStore } from '../e2e/shared-store.js';
+import type { SharedStore } from '../e2e/shared-store.js';
 import { runJobTick } from '../../src/services/run-job.js';
 import type { Job, JobDeps } from '../../src/jobs/job.js';
 import { startHarness } from '../e2e/harness.js';
@@ -10,31 +10,26 @@ import type { Harness } from '../e2e/harness.js';
 const jobDeps = (h: Harness): JobDeps => ({ ...h.bot.deps, snapshots: { write: async (name) => name } });
 
 describe('scheduled jobs across replicas', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
-  let docs: DynamoDBDocumentClient[];
+  let store: SharedStore;
   let a: Harness;
   let b: Harness;
 
   beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    const client = () => createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    docs = [client(), client()];
-    await ensureTables(docs[0]!, 'chatops-');
-    const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
-    a = await startHarness(env, { scheduler: false });
-    b = await startHarness(env, { scheduler: false });
+    store = await startSharedStore();
+    a = await startHarness(store.env, { scheduler: false });
+    b = await startHarness(store.env, { scheduler: false });
   });
   afterAll(async () => {
     await a.close();
     await b.close();
-    docs.forEach((d) => d.destroy());
-    await dynamo.close();
+    await store.close();
   });
 
   it('runs each tick once when two replicas tick together, and again on the next tick', async () => {
     let runs = 0;
     const job: Job = { id: 'count', schedule: '* * * * *', timeoutMs: 5000, run: async () => `run ${++runs}` };
-    const [leasesA, leasesB] = docs.map((doc) => createDynamoLeaseStore({ doc, prefix: 'chatops-' }));
+    // Each replica's own lease store, as each bot process has.
+    const [leasesA, leasesB] = [0, 1].map(() => createDynamoLeaseStore({ doc: store.doc, prefix: 'chatops-' }));
     const tick = new Date('2026-11-23T10:00:00Z');
     const outcomes = await Promise.all([runJobTick(jobDeps(a), leasesA!, job, tick), runJobTick(jobDeps(b), leasesB!, job, tick)]);
     expect(runs).toBe(1);
@@ -45,7 +40,7 @@ describe('scheduled jobs across replicas', () => {
 
   it('counts a failing job and keeps going', async () => {
     const job: Job = { id: 'broken', schedule: '* * * * *', timeoutMs: 5000, run: async () => Promise.reject(new Error('boom')) };
-    const outcome = await runJobTick(jobDeps(a), createDynamoLeaseStore({ doc: docs[0]!, prefix: 'chatops-' }), job, new Date('2026-11-23T11:00:00Z'));
+    const outcome = await runJobTick(jobDeps(a), createDynamoLeaseStore({ doc: store.doc, prefix: 'chatops-' }), job, new Date('2026-11-23T11:00:00Z'));
     expect(outcome).toEqual({ ran: true, ok: false, summary: 'boom' });
     const metrics = await (await fetch(`${a.bot.url}/metrics`)).text();
     expect(metrics).toMatch(/chatops_job_runs_total\{job="broken",outcome="failure"\} 1/);

@@ -2,12 +2,12 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord } from '../../src/core/audit.js';
 import type { Incident } from '../../src/core/incident.js';
 import type { Proposal } from '../../src/core/proposal.js';
-import { createDocumentClient, ensureTables, startEmbeddedDynamo } from '../../src/adapters/stores/index.js';
 import { createDynamoLeaseStore } from '../../src/adapters/stores/dynamo-lease-store.js';
+import { startSharedStore } from '../e2e/shared-store.js';
+import type { SharedStore } from '../e2e/shared-store.js';
 import { scheduledRunbooksJob } from '../../src/jobs/scheduled-runbooks.js';
 import type { JobDeps } from '../../src/jobs/job.js';
 import { runJobTick } from '../../src/services/run-job.js';
@@ -155,33 +155,28 @@ cooldown: 1h
 });
 
 describe('scheduled runbooks across replicas', () => {
-  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
-  let docs: DynamoDBDocumentClient[];
+  let store: SharedStore;
   let a: Harness;
   let b: Harness;
   let clock: ReturnType<typeof fixedClock>;
 
   beforeAll(async () => {
-    dynamo = await startEmbeddedDynamo();
-    const client = () => createDocumentClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    docs = [client(), client()];
-    await ensureTables(docs[0]!, 'chatops-');
-    const env = { STORE: 'dynamodb', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint };
+    store = await startSharedStore();
     clock = fixedClock(NIGHT);
-    a = await startHarness(env, { clock, scheduler: false, catalogueWatch: false });
-    b = await startHarness(env, { clock, scheduler: false, catalogueWatch: false });
+    a = await startHarness(store.env, { clock, scheduler: false, catalogueWatch: false });
+    b = await startHarness(store.env, { clock, scheduler: false, catalogueWatch: false });
   });
   afterAll(async () => {
     await a.close();
     await b.close();
-    docs.forEach((d) => d.destroy());
-    await dynamo.close();
+    await store.close();
   });
 
   it('runs the 02:00 tick on one replica only (the job lease): one discovery, one incident', async () => {
     for (const h of [a, b]) h.ssm.script.setOutputs('ChatOps-DiscoverNonProdSnapshotVolumes', VOLUMES);
     // Leases expire by the bots' clock, which reads 02:00.
-    const [leasesA, leasesB] = docs.map((doc) => createDynamoLeaseStore({ doc, prefix: 'chatops-', clock }));
+    // Each replica's own lease store, as each bot process has.
+    const [leasesA, leasesB] = [0, 1].map(() => createDynamoLeaseStore({ doc: store.doc, prefix: 'chatops-', clock }));
     const tick = new Date(NIGHT);
     const outcomes = await Promise.all([runJobTick(jobDeps(a), leasesA!, scheduledRunbooksJob, tick), runJobTick(jobDeps(b), leasesB!, scheduledRunbooksJob, tick)]);
     expect(outcomes.filter((o) => o.ran)).toHaveLength(1);
