@@ -1,20 +1,20 @@
 import type { Alert } from '../core/alert.js';
 import { boundAlert } from '../core/alert.js';
-import { alertOfRecord, alertOfRecordFields } from '../core/alert-record.js';
+import { alertOfRecordFields } from '../core/alert-record.js';
 import type { AlertEffect, Incident } from '../core/incident.js';
 import { alertsBytes, applyAlert, canReopen, newIncident } from '../core/incident.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError } from './ports.js';
-import type { AuditStore, GroupClaim } from './ports.js';
+import type { GroupClaim } from './ports.js';
 import { auditLifecycle } from './lifecycle-records.js';
 import { withdrawWaitingProposals } from './resolution.js';
+import { MAX_RACE_RETRIES, withRecordedAlerts } from './recorded-alerts.js';
 
 export interface RecordedAlert {
   incidentId: string;
   effect: AlertEffect | 'opened' | 'ignored';
 }
 
-const MAX_RACE_RETRIES = 8;
 /**
  * How recently this process must have read or written an incident to add alerts to it without
  * reading it first. Within this, an incident another replica resolved meanwhile is reopened by the
@@ -58,45 +58,6 @@ function openedFrom(deps: Deps, id: string, alerts: readonly Alert[], effects: E
   for (let i = 0; i < firstFiring; i++) effects[i] = 'ignored';
   effects[firstFiring] = 'opened';
   return applyAll(withChannel(deps, newIncident(id, alerts[firstFiring] as Alert, now)), alerts, effects, firstFiring + 1, now);
-}
-
-/**
- * The incident with every alert its trail holds that the item does not yet (see `foldedSeq`), and
- * the seq read up to; `incident` unchanged and `lastSeq` undefined when there is nothing to add.
- */
-export async function withRecordedAlerts(deps: { audit: Pick<AuditStore, 'after'> }, incident: Incident): Promise<{ incident: Incident; lastSeq?: number }> {
-  const records = await deps.audit.after(incident.id, incident.foldedSeq ?? 0);
-  if (records.length === 0) return { incident };
-  let current = incident;
-  let bytes = alertsBytes(current);
-  for (const record of records) {
-    const alert = alertOfRecord(record);
-    if (!alert) continue;
-    const result = applyAlert(current, alert, new Date(record.timestamp), bytes);
-    current = result.incident;
-    bytes = result.bytes;
-  }
-  return { incident: current, lastSeq: (records.at(-1) as { seq: number }).seq };
-}
-
-/**
- * Brings the incident item up to date with the alerts its trail holds (those the fast path of
- * ingestion stored as records only): one conditional write for however many arrived. Returns the
- * incident as it now stands.
- */
-export async function foldRecordedAlerts(deps: Pick<Deps, 'incidents' | 'audit'>, incidentId: string): Promise<Incident | undefined> {
-  for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
-    const stored = await deps.incidents.get(incidentId);
-    if (!stored) return undefined;
-    const { incident, lastSeq } = await withRecordedAlerts(deps, stored);
-    if (lastSeq === undefined) return stored;
-    try {
-      return await deps.incidents.update({ ...incident, foldedSeq: lastSeq });
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-    }
-  }
-  throw new ConflictError(`incident ${incidentId} kept changing while its alerts were applied; gave up after ${MAX_RACE_RETRIES} attempts`);
 }
 
 /** What the fast path decided; `reservedId` is an id taken for a group no one has claimed yet. */

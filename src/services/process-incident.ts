@@ -8,7 +8,7 @@ import type { Proposal } from '../core/proposal.js';
 import type { ServiceDeps } from './deps.js';
 import { MANUAL_PREFIX, SCHEDULE_PREFIX } from '../core/alert.js';
 import { auditLifecycle } from './lifecycle-records.js';
-import { foldRecordedAlerts } from './ingest-alerts.js';
+import { foldRecordedAlerts } from './recorded-alerts.js';
 import { escalate, isCritical } from './escalate.js';
 import { completeResolution } from './resolution.js';
 import { recordProposalCreated } from './proposal-records.js';

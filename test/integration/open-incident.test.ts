@@ -6,7 +6,8 @@ import { createSlackDelivery } from '../../src/adapters/slack/delivery/slack-del
 import type { SlackApi } from '../../src/adapters/slack/delivery/slack-api.js';
 import type { Alert } from '../../src/core/alert.js';
 import { createAuditLog } from '../../src/services/audit-log.js';
-import { foldRecordedAlerts, recordAlerts } from '../../src/services/ingest-alerts.js';
+import { recordAlerts } from '../../src/services/ingest-alerts.js';
+import { foldRecordedAlerts } from '../../src/services/recorded-alerts.js';
 import { noMetrics } from '../../src/services/metrics.js';
 import { systemClock } from '../../src/services/ports.js';
 import { startTestDynamo } from './stores/harness.js';

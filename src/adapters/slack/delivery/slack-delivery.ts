@@ -5,7 +5,7 @@ import type { Proposal } from '../../../core/proposal.js';
 import type { Runbook } from '../../../core/runbooks/schema.js';
 import type { AuditLog } from '../../../services/audit-log.js';
 import { CONTROLS_AUDIT } from '../../../services/kill-switch.js';
-import { withRecordedAlerts } from '../../../services/ingest-alerts.js';
+import { withRecordedAlerts } from '../../../services/recorded-alerts.js';
 import type { Metrics } from '../../../services/metrics.js';
 import type { AuditStore, Clock, DeliveryStore, IncidentStore, ProposalStore } from '../../../services/ports.js';
 import { ConflictError } from '../../../services/ports.js';
